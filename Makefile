@@ -1,0 +1,37 @@
+# Two entry points on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+JL     := $(VENV)/bin/journeylang
+SHARED := ../shared
+DEMO   := out/demo
+
+.PHONY: install demo test conformance bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+demo: install
+	$(JL) check journeys
+	$(JL) lint journeys
+	$(JL) generate --profiles 300 --days 14 --seed 7 --start 2026-11-09T00:00:00Z -o $(DEMO)/events.jsonl
+	$(JL) replay journeys --events $(DEMO)/events.jsonl --out $(DEMO)
+
+test: install
+	$(PY) -m pytest
+	@if [ -x $(SHARED)/conformance/run ]; then $(SHARED)/conformance/run --cli $(JL); \
+	else echo "conformance cases not found at $(SHARED)/conformance: skipped"; fi
+
+conformance: install
+	$(SHARED)/conformance/run --cli $(JL) -v
+
+bench: install
+	$(PY) bench/replay_throughput.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info
