@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(JL) check journeys
 	$(JL) lint journeys
-	$(JL) generate --profiles 300 --days 14 --seed 7 --start 2026-11-09T00:00:00Z -o $(DEMO)/events.jsonl
+	$(JL) generate --profiles 300 --days 14 --seed 7 --start 2026-11-10T00:00:00Z -o $(DEMO)/events.jsonl
 	$(JL) replay journeys --events $(DEMO)/events.jsonl --out $(DEMO)
 
 test: install

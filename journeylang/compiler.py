@@ -159,7 +159,10 @@ def reachable_nodes(graph: nx.DiGraph) -> set[str]:
 
 def wait_bounds_ms(graph: nx.DiGraph, node: str) -> Optional[int]:
     """The longest time a node can hold an instance (None when not a timed wait)."""
-    stmt = graph.nodes[node]["stmt"]
+    data = graph.nodes[node]
+    if data["kind"] not in ("wait", "wait_for_event"):
+        return None
+    stmt = data["stmt"]
     if isinstance(stmt, A.Wait):
         return stmt.duration.ms
     if isinstance(stmt, A.WaitForEvent) and stmt.pattern.within is not None:

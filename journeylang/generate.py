@@ -20,7 +20,7 @@ Guarantees:
 * bounded memory: profiles are simulated in chunks of ``CHUNK_PROFILES``; each chunk is
   sorted and spilled to a temporary file, and the chunk files are merged with a heap.
 
-Vocabulary: profile i (1-based) is ``Email:u{i:06d}@example.com`` and ``ECID:ecid-{i:06d}``;
+Vocabulary: profile i (0-based) is ``Email:u{i:06d}@example.com`` and ``ECID:ecid-{i:06d}``;
 about 15% first browse anonymously as ``ECID:anon-{i:06d}`` (authenticatedState
 ``ambiguous``), and most of them later log in with one event carrying both that ECID and
 the Email. Carts are ``c-{i:06d}-{n}`` (a new one after a purchase or a clear), orders
@@ -32,11 +32,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import heapq
+import io
 import os
 import random
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+import time
+from datetime import datetime
+from itertools import accumulate
 from typing import Iterator
 
 import orjson
@@ -51,54 +54,42 @@ LATE_PROFILE_SHARE = 0.04
 CONSENT_CHANGE_SHARE = 0.02
 _KEY_WIDTH = 24                 # offset(10) + profile index(8) + sequence(6)
 
-_CATALOGUE = {
-    "exercise-equipment": ("EQ", 30, [
-        ("Kettlebell 12 kg", 39.0), ("Dumbbell set 20 kg", 89.0), ("Resistance bands", 19.0),
-        ("Jump rope", 12.0), ("Pull-up bar", 34.0), ("Adjustable bench", 149.0),
-        ("Foam roller", 24.0), ("Rowing machine", 499.0)]),
-    "yoga": ("YG", 20, [
-        ("Yoga mat", 39.0), ("Yoga block", 12.0), ("Yoga strap", 9.0),
-        ("Meditation cushion", 35.0), ("Yoga wheel", 29.0), ("Cork yoga mat", 69.0),
-        ("Mat bag", 25.0), ("Yoga towel", 19.0)]),
-    "apparel": ("AP", 20, [
-        ("Running shirt", 29.0), ("Training shorts", 25.0), ("Leggings", 45.0),
-        ("Sports bra", 35.0), ("Hoodie", 59.0), ("Rain jacket", 89.0), ("Tank top", 19.0),
-        ("Running socks 3-pack", 12.0)]),
-    "footwear": ("FW", 15, [
-        ("Running shoes", 119.0), ("Trail shoes", 139.0), ("Training shoes", 99.0),
-        ("Slides", 29.0), ("Walking shoes", 89.0), ("Racing flats", 159.0),
-        ("Hiking boots", 169.0), ("Insoles", 25.0)]),
-    "nutrition": ("NU", 15, [
-        ("Whey protein 1 kg", 34.0), ("Protein bars 12-pack", 24.0), ("Electrolyte tabs", 9.0),
-        ("Energy gels 6-pack", 14.0), ("Creatine 300 g", 19.0), ("Shaker bottle", 8.0),
-        ("Vegan protein 1 kg", 36.0), ("Recovery drink", 22.0)]),
+_CATALOGUE = {   # category: (SKU prefix, popularity, "name:price|...")
+    "exercise-equipment": ("EQ", 30, "Kettlebell 12 kg:39|Dumbbell set 20 kg:89|Resistance bands:19|"
+                           "Jump rope:12|Pull-up bar:34|Adjustable bench:149|Foam roller:24|Rowing machine:499"),
+    "yoga": ("YG", 20, "Yoga mat:39|Yoga block:12|Yoga strap:9|Meditation cushion:35|Yoga wheel:29|"
+                       "Cork yoga mat:69|Mat bag:25|Yoga towel:19"),
+    "apparel": ("AP", 20, "Running shirt:29|Training shorts:25|Leggings:45|Sports bra:35|Hoodie:59|"
+                          "Rain jacket:89|Tank top:19|Running socks 3-pack:12"),
+    "footwear": ("FW", 15, "Running shoes:119|Trail shoes:139|Training shoes:99|Slides:29|"
+                           "Walking shoes:89|Racing flats:159|Hiking boots:169|Insoles:25"),
+    "nutrition": ("NU", 15, "Whey protein 1 kg:34|Protein bars 12-pack:24|Electrolyte tabs:9|"
+                            "Energy gels 6-pack:14|Creatine 300 g:19|Shaker bottle:8|Vegan protein 1 kg:36|Recovery drink:22"),
 }
 CATEGORIES = tuple(_CATALOGUE)
 _CATEGORY_WEIGHTS = [_CATALOGUE[c][1] for c in CATEGORIES]
-PRODUCTS = {c: [{"SKU": f"{prefix}-{n:03d}", "name": name, "category": c, "price": price,
-                 "productImageUrl": f"https://cdn.example.com/img/{prefix}-{n:03d}.jpg"}
-                for n, (name, price) in enumerate(items, 1)]
+PRODUCTS = {c: [{"SKU": f"{prefix}-{n:03d}", "name": name, "category": c, "price": float(price),
+                 "productImageUrl": f"https://cdn.example.com/products/{prefix}-{n:03d}.jpg"}
+                for n, (name, price) in enumerate((entry.split(":") for entry in items.split("|")), 1)]
             for c, (prefix, _, items) in _CATALOGUE.items()}
 _BY_SKU = {p["SKU"]: p for products in PRODUCTS.values() for p in products}
-
-_CITIES = ["Stockholm", "Gothenburg", "Malmo", "Uppsala", "Paris", "Lyon", "Marseille",
-           "Lille", "Berlin", "Munich", "Hamburg", "Cologne", "Frankfurt", "New York",
-           "Brooklyn", "Boston", "London", "Manchester", "Copenhagen", "Oslo"]
-STORES = [{"id": f"S{n:03d}", "name": f"FitShop {city}"} for n, city in enumerate(_CITIES, 1)]
+# Same ids and names as journeys/data/stores.csv.
+STORES = [{"id": f"S{n:03d}", "name": f"Luma {city}"} for n, city in enumerate((
+    "Stockholm Gothenburg Malmo Uppsala Paris Lyon Marseille Lille Berlin Hamburg Munich Cologne "
+    "Frankfurt Copenhagen Oslo Helsinki Amsterdam Brussels Zurich Vienna").split(), 1)]
 TIMEZONES = {"Europe/Stockholm": (1, "+4670"), "Europe/Paris": (1, "+336"),
              "Europe/Berlin": (1, "+49151"), "America/New_York": (-5, "+1212"),
              "UTC": (0, "+447700")}   # zone -> (UTC offset in November, phone prefix)
-_FIRST = ["Ann", "Erik", "Maja", "Lars", "Sofia", "Jonas", "Emma", "Karl", "Lea", "Hugo",
-          "Chloe", "Lucas", "Mia", "Felix", "Olivia", "Noah", "Amelie", "Paul", "Grace", "Liam"]
-_LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Martin", "Bernard", "Dubois",
-         "Muller", "Schmidt", "Schneider", "Fischer", "Smith", "Johnson", "Brown", "Miller",
-         "Davis", "Lindqvist", "Berg", "Moreau", "Weber"]
+_FIRST = ("Ann Erik Maja Lars Sofia Jonas Emma Karl Lea Hugo Chloe Lucas Mia Felix Olivia Noah "
+          "Amelie Paul Grace Sarah").split()
+_LAST = ("Andersson Johansson Karlsson Nilsson Martin Bernard Dubois Muller Schmidt Schneider "
+         "Fischer Smith Johnson Brown Miller Davis Lindqvist Berg Moreau Weber").split()
 _TIERS, _TIER_WEIGHTS = ["bronze", "silver", "gold", "platinum"], [50, 30, 15, 5]
 _CAMPAIGNS, _CAMPAIGN_WEIGHTS = ["offer_reminder", "wishlist_reminder"], [3, 2]
-_HOUR_CUM = []                                     # local hour of day when people shop
-for _w in (1, .5, .3, .2, .2, .4, 1, 2, 3, 3, 3, 4, 5, 5, 4, 4, 4, 5, 6, 7, 8, 7, 5, 2):
-    _HOUR_CUM.append((_HOUR_CUM[-1] if _HOUR_CUM else 0) + _w)
-_SHOP = "https://shop.example.com"
+# Cumulative weights of the local hour of day: online activity, and store opening hours.
+_ONLINE_HOURS = list(accumulate((1, .5, .3, .2, .2, .4, 1, 2, 3, 3, 3, 4, 5, 5, 4, 4, 4, 5, 6, 7, 8, 7, 5, 2)))
+_STORE_HOURS = list(accumulate([0] * 10 + [2, 3, 3, 3, 3, 3, 4, 4, 3] + [0] * 5))   # 10:00-19:00
+_SHOP = "https://luma.example.com"
 
 
 def _parse_start(start: str) -> int:
@@ -109,21 +100,6 @@ def _parse_start(start: str) -> int:
     if moment.tzinfo is None:
         raise ValueError(f"start needs 'Z' or an offset: {start!r}")
     return int(moment.timestamp())
-
-
-class _Clock:
-    """Formats offsets (seconds after start) as RFC 3339 UTC timestamps."""
-
-    def __init__(self, start_epoch: int):
-        self.start = start_epoch
-        self._dates: dict[int, str] = {}
-
-    def __call__(self, offset: int) -> str:
-        day, sec = divmod(self.start + offset, DAY)
-        date = self._dates.get(day)
-        if date is None:
-            date = self._dates[day] = (datetime(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m-%d")
-        return f"{date}T{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}Z"
 
 
 def _item(product: dict, quantity: int = 1) -> dict:
@@ -139,8 +115,8 @@ def _page(name: str, path: str) -> dict:
 class _Shopper:
     """One profile's simulated life: emits its records as (sort key line) bytes."""
 
-    def __init__(self, idx: int, rng: random.Random, horizon: int, clock: _Clock, start_sod: int):
-        self.idx, self.rng, self.horizon, self.clock, self.start_sod = idx, rng, horizon, clock, start_sod
+    def __init__(self, idx: int, rng: random.Random, horizon: int, start_epoch: int):
+        self.idx, self.rng, self.horizon, self.start_epoch = idx, rng, horizon, start_epoch
         self.lines: list[bytes] = []
         self.seq = 0
         email = f"u{idx:06d}@example.com"
@@ -150,7 +126,6 @@ class _Shopper:
         self.offline = {"Email": [email_id]}
         self.anonymous = {"ECID": [{"id": anon, "authenticatedState": "ambiguous", "primary": True}]}
         self.link = {"Email": [email_id], "ECID": [{"id": anon}]}
-        self.email = email
         self.anon_sessions = rng.choice((1, 1, 2)) if rng.random() < ANONYMOUS_SHARE else 0
         self.never_logs_in = self.anon_sessions > 0 and rng.random() < 0.2
         self.favourite = rng.choices(CATEGORIES, _CATEGORY_WEIGHTS)[0]
@@ -166,19 +141,22 @@ class _Shopper:
             self.seq += 1
             self.lines.append(b"%010d%08d%06d%s%s\n" % (t, self.idx, self.seq, kind, orjson.dumps(record)))
 
+    def timestamp(self, t: int) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.start_epoch + t))
+
     def event(self, t: int, event_type: str, dataset: str, identity: dict, **fields) -> None:
-        self._emit(t, b"e", {"timestamp": self.clock(t), "eventType": event_type,
+        self._emit(t, b"e", {"timestamp": self.timestamp(t), "eventType": event_type,
                              "dataset": dataset, "identityMap": identity, **fields})
 
     def profile(self, t: int, **fields) -> None:
-        self._emit(t, b"p", {"recordType": "profile", "timestamp": self.clock(t),
+        self._emit(t, b"p", {"recordType": "profile", "timestamp": self.timestamp(t),
                              "identityMap": self.known, **fields})
 
     # -- the profile ------------------------------------------------------------------
     def profile_records(self) -> None:
         rng = self.rng
         fields: dict = {"person": {"name": {"firstName": rng.choice(_FIRST), "lastName": rng.choice(_LAST)}},
-                        "personalEmail": {"address": self.email}}
+                        "personalEmail": {"address": self.known["Email"][0]["id"]}}
         zone = rng.choice(list(TIMEZONES))
         if rng.random() < 0.8:
             fields["mobilePhone"] = {"number": f"{TIMEZONES[zone][1]}{rng.randrange(10**7):07d}"}
@@ -199,16 +177,16 @@ class _Shopper:
             self.profile(rng.randrange(at + 1, self.horizon),
                          consents={"marketing": {channel: {"val": val}}})
 
-    def arrivals(self, per_day: float) -> list[int]:
-        """Poisson arrivals over the window, at local hours weighted by _HOUR_CUM."""
+    def arrivals(self, per_day: float, hours: list[float] = _ONLINE_HOURS) -> list[int]:
+        """Poisson arrivals over the window, at local hours of day weighted by hours."""
         rng, out, days = self.rng, [], self.horizon / DAY
         if per_day <= 0:
             return out
         tz_hours = TIMEZONES.get(self.zone, (1,))[0]
         day = rng.expovariate(per_day)
         while day < days:
-            hour = rng.choices(range(24), cum_weights=_HOUR_CUM)[0]
-            out.append(int(day) * DAY - self.start_sod + (hour - tz_hours) * 3600 + rng.randrange(3600))
+            hour = rng.choices(range(24), cum_weights=hours)[0]
+            out.append(int(day) * DAY - self.start_epoch % DAY + (hour - tz_hours) * 3600 + rng.randrange(3600))
             day += rng.expovariate(per_day)
         return out
 
@@ -216,7 +194,7 @@ class _Shopper:
     def live(self) -> list[bytes]:
         self.profile_records()
         agenda = [(t, "session") for t in self.arrivals(SESSIONS_PER_DAY * self.activity)]
-        agenda += [(t, "store") for t in self.arrivals(STORE_VISITS_PER_DAY * self.activity)]
+        agenda += [(t, "store") for t in self.arrivals(STORE_VISITS_PER_DAY * self.activity, _STORE_HOURS)]
         agenda += [(t, "message") for t in self.arrivals(MESSAGES_PER_DAY)]
         heapq.heapify(agenda)
         busy_until = -1
@@ -252,17 +230,15 @@ class _Shopper:
         return {"cart": {"cartID": f"c-{self.idx:06d}-{self.carts}"}, what: {"value": 1}}
 
     def purchase(self, t: int, dataset: str, identity: dict, items: list[dict], store: dict | None) -> None:
-        order = {"purchaseID": f"o-{self.idx:06d}-{self.orders}",
-                 "priceTotal": round(sum(i["priceTotal"] for i in items), 2), "currencyCode": "EUR"}
+        """An order: of the current cart online, or in a store (no cart id, store fields)."""
+        commerce = {"order": {"purchaseID": f"o-{self.idx:06d}-{self.orders}", 
+                              "priceTotal": round(sum(i["priceTotal"] for i in items), 2), "currencyCode": "EUR"},
+                    "purchases": {"value": 1}}
+        if not store:
+            commerce = {"cart": {"cartID": f"c-{self.idx:06d}-{self.carts}"}, **commerce}
         self.orders += 1
-        if store is None:
-            commerce = {"cart": {"cartID": f"c-{self.idx:06d}-{self.carts}"}, "order": order,
-                        "purchases": {"value": 1}}
-            self.event(t, "commerce.purchases", dataset, identity, commerce=commerce, productListItems=items)
-        else:
-            commerce = {"order": order, "purchases": {"value": 1}}
-            self.event(t, "commerce.purchases", dataset, identity, commerce=commerce,
-                       productListItems=items, store=store)
+        self.event(t, "commerce.purchases", dataset, identity, commerce=commerce, productListItems=items,
+                   **({"store": store} if store else {}))
 
     def session(self, t: int, agenda: list, returning: bool) -> int:
         rng = self.rng
@@ -348,38 +324,27 @@ class _Shopper:
         return t
 
 
-def _sorted_lines(*, profiles: int, days: int, seed: int, start: str) -> Iterator[bytes]:
-    """Key-prefixed record lines of all profiles, in log order (chunks spilled to disk)."""
-    if profiles < 0 or profiles >= 10**8:
-        raise ValueError("profiles must be in [0, 10**8)")
-    if not 0 < days <= 100_000:
-        raise ValueError("days must be in (0, 100000]")
-    start_epoch = _parse_start(start)
-    return _merged(profiles, days * DAY, start_epoch, random.Random(seed))
-
-
 def _merged(profiles: int, horizon: int, start_epoch: int, master: random.Random) -> Iterator[bytes]:
-    clock, start_sod = _Clock(start_epoch), start_epoch % DAY
-
+    """Key-prefixed record lines of all profiles in log order; chunks are spilled to disk."""
     def chunk(first: int, last: int) -> list[bytes]:
         lines: list[bytes] = []
         for idx in range(first, last):
             rng = random.Random(master.getrandbits(64))
-            lines += _Shopper(idx, rng, horizon, clock, start_sod).live()
-        lines.sort()
+            lines += _Shopper(idx, rng, horizon, start_epoch).live()
+        lines.sort()                       # fixed-width keys: bytes order is log order
         return lines
 
     step = max(1, CHUNK_PROFILES)
     if profiles <= step:
-        yield from chunk(1, profiles + 1)
+        yield from chunk(0, profiles)
         return
     with tempfile.TemporaryDirectory(prefix="journeylang-generate-") as tmp:
         files = []
         try:
-            for first in range(1, profiles + 1, step):
+            for first in range(0, profiles, step):
                 path = os.path.join(tmp, f"{len(files):06d}.chunk")
                 with open(path, "wb") as out:
-                    out.writelines(chunk(first, min(first + step, profiles + 1)))
+                    out.writelines(chunk(first, min(first + step, profiles)))
                 files.append(open(path, "rb", buffering=1 << 18))
             yield from heapq.merge(*files)
         finally:
@@ -387,17 +352,23 @@ def _merged(profiles: int, horizon: int, start_epoch: int, master: random.Random
                 f.close()
 
 
-def _log_lines(**kwargs) -> Iterator[tuple[bytes, bool]]:
-    """Final JSONL lines (with ``_id`` spliced in first) and whether each is an event."""
-    sorted_lines = _sorted_lines(**kwargs)          # validates the arguments now
+def _numbered(lines: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Strip the sort key, splice in ``_id`` as the first key; flag events."""
+    counts = {b"e": 0, b"p": 0}
+    for line in lines:
+        kind = line[_KEY_WIDTH:_KEY_WIDTH + 1]
+        counts[kind] += 1
+        yield b'{"_id":"%s-%d",%s' % (kind, counts[kind], line[_KEY_WIDTH + 2:]), kind == b"e"
 
-    def numbered() -> Iterator[tuple[bytes, bool]]:
-        counts = {b"e": 0, b"p": 0}
-        for line in sorted_lines:
-            kind = line[_KEY_WIDTH:_KEY_WIDTH + 1]
-            counts[kind] += 1
-            yield b'{"_id":"%s-%d",%s' % (kind, counts[kind], line[_KEY_WIDTH + 2:]), kind == b"e"
-    return numbered()
+
+def _log_lines(*, profiles: int, days: int, seed: int, start: str) -> Iterator[tuple[bytes, bool]]:
+    """Validate the arguments now; return the final JSONL lines lazily."""
+    if not 0 <= profiles < 10**8:
+        raise ValueError("profiles must be in [0, 10**8)")
+    if not 0 < days <= 100_000:
+        raise ValueError("days must be in (0, 100000]")
+    start_epoch = _parse_start(start)
+    return _numbered(_merged(profiles, int(days * DAY), start_epoch, random.Random(seed)))
 
 
 def iter_records(*, profiles: int, days: int, seed: int, start: str) -> Iterator[dict]:
@@ -409,24 +380,18 @@ def iter_records(*, profiles: int, days: int, seed: int, start: str) -> Iterator
 def generate_log(path: str, *, profiles: int, days: int, seed: int,
                  start: str = "2026-11-01T00:00:00Z") -> dict:
     """Write the log to path (gzip when path ends with .gz), return stats {"records":..., "events":..., "profiles":..., "bytes":...}."""
-    lines = _log_lines(profiles=profiles, days=days, seed=seed, start=start)  # validates first
+    lines = _log_lines(profiles=profiles, days=days, seed=seed, start=start)
     records = events = 0
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    with open(path, "wb") as raw:
-        out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) \
-            if path.endswith(".gz") else raw
-        batch: list[bytes] = []
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "wb", buffering=1 << 20) as raw:
+        out = io.BufferedWriter(gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6,
+                                              mtime=0), 1 << 20) if path.endswith(".gz") else raw
         for line, is_event in lines:
-            batch.append(line)
+            out.write(line)
             records += 1
             events += is_event
-            if len(batch) >= 4096:
-                out.write(b"".join(batch))
-                batch.clear()
-        out.write(b"".join(batch))
         if out is not raw:
-            out.close()
+            out.close()                    # flushes and writes the gzip trailer
     return {"records": records, "events": events, "profiles": profiles, "bytes": os.path.getsize(path)}
 
 

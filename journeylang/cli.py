@@ -1,0 +1,222 @@
+"""The `journeylang` command line.
+
+Consumes: argv. Produces: text or JSON on stdout/stderr and files where asked.
+Guarantees: exit code 0 success, 1 the input has errors (diagnostics, failing tests,
+unreadable logs), 2 usage errors. Bad input never produces a traceback; an internal
+error prints one line (set JOURNEYLANG_DEBUG=1 to see the traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional
+
+from . import __version__
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: exit 2 with a one-line reason
+        self.print_usage(sys.stderr)
+        print(f"journeylang: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="journeylang", description="Customer journeys as code: check, lint, format, "
+                     "compile and replay .journey programs.")
+    parser.add_argument("--version", action="version", version=f"journeylang {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    check = commands.add_parser("check", help="parse and check; errors only")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    _add_format(check)
+
+    lint = commands.add_parser("lint", help="check and report warnings")
+    lint.add_argument("paths", nargs="+", metavar="PATH")
+    lint.add_argument("--strict", action="store_true", help="warnings fail (exit 1)")
+    _add_format(lint)
+
+    fmt = commands.add_parser("fmt", help="print the canonical formatting")
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    group = fmt.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="exit 1 when a file is not formatted")
+    group.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
+
+    comp = commands.add_parser("compile", help="compile journeys to graphs (JSON, DOT, Mermaid)")
+    comp.add_argument("paths", nargs="+", metavar="PATH")
+    comp.add_argument("--journey", help="only this journey")
+    comp.add_argument("--format", choices=("json", "dot", "mermaid"), default="json")
+    comp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    replay = commands.add_parser("replay", help="replay event logs through the program")
+    replay.add_argument("paths", nargs="+", metavar="PATH")
+    replay.add_argument("--events", nargs="+", required=True, metavar="LOG", help="JSONL or .jsonl.gz logs")
+    replay.add_argument("--until", metavar="T", help="stop the clock at this RFC 3339 time")
+    replay.add_argument("--out", metavar="DIR", default="out/replay", help="output folder (default out/replay)")
+    replay.add_argument("--quiet", action="store_true", help="no summary on stdout")
+    _add_format(replay)
+
+    gen = commands.add_parser("generate", help="write a realistic, seeded example event log")
+    gen.add_argument("--profiles", type=int, default=1000)
+    gen.add_argument("--days", type=int, default=14)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--start", default="2026-11-01T00:00:00Z")
+    gen.add_argument("-o", "--output", required=True, metavar="FILE", help="JSONL (or .jsonl.gz) to write")
+    return parser
+
+
+def _analyse(paths: list[str], lint: bool = False):
+    from .pipeline import analyse
+    return analyse(paths, lint=lint)
+
+
+def _sources(analysis) -> dict[str, str]:
+    sources = {s.path: s.text for s in analysis.program.files}
+    for diag in analysis.diagnostics.items:
+        if diag.span and diag.span.file not in sources and os.path.isfile(diag.span.file):
+            try:
+                with open(diag.span.file, encoding="utf-8") as handle:
+                    sources[diag.span.file] = handle.read()
+            except (OSError, UnicodeDecodeError):
+                pass
+    return sources
+
+
+def _report(analysis, fmt: str, *, warnings: bool, out=None) -> tuple[int, int]:
+    from .render import render_json, render_text, summary_line
+    out = out or sys.stdout
+    diagnostics = [d for d in analysis.sorted_diagnostics() if warnings or d.severity == "error"]
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    if fmt == "json":
+        print(render_json(diagnostics, files=len(analysis.program.files)), file=out)
+    else:
+        if diagnostics:
+            print(render_text(diagnostics, _sources(analysis)), file=out)
+        print(summary_line(diagnostics) + f" in {len(analysis.program.files)} file"
+              + ("s" if len(analysis.program.files) != 1 else ""), file=out)
+    return errors, len(diagnostics) - errors
+
+
+def cmd_check(args) -> int:
+    errors, _ = _report(_analyse(args.paths), args.format, warnings=False)
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def cmd_lint(args) -> int:
+    errors, warnings = _report(_analyse(args.paths, lint=True), args.format, warnings=True)
+    return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
+
+
+def cmd_fmt(args) -> int:
+    from .formatter import format_source
+    from .program import load_program
+    from .render import render_text
+    program, diagnostics = load_program(args.paths)
+    if diagnostics:
+        sources = {s.path: s.text for s in program.files}
+        for diag in diagnostics:
+            if diag.span and diag.span.file not in sources and os.path.isfile(diag.span.file):
+                with open(diag.span.file, encoding="utf-8", errors="replace") as handle:
+                    sources[diag.span.file] = handle.read()
+        print(render_text(sorted(diagnostics, key=lambda d: d.sort_key()), sources), file=sys.stderr)
+        return EXIT_INPUT
+    changed = []
+    for source in program.files:
+        formatted = format_source(source)
+        if formatted != source.text:
+            changed.append(source.path)
+        if args.write:
+            if formatted != source.text:
+                with open(source.path, "w", encoding="utf-8") as handle:
+                    handle.write(formatted)
+        elif not args.check:
+            if len(program.files) > 1:
+                print(f"==> {source.path} <==")
+            sys.stdout.write(formatted)
+    if args.check:
+        for path in changed:
+            print(f"would reformat {path}")
+        print(f"{len(changed)} of {len(program.files)} files would be reformatted")
+        return EXIT_INPUT if changed else EXIT_OK
+    if args.write:
+        print(f"reformatted {len(changed)} of {len(program.files)} files", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_compile(args) -> int:
+    from . import export
+    analysis = _analyse(args.paths)
+    if analysis.diagnostics.has_errors:
+        _report(analysis, "text", warnings=False, out=sys.stderr)
+        return EXIT_INPUT
+    graphs = analysis.graphs
+    if args.journey:
+        if args.journey not in graphs:
+            known = ", ".join(sorted(graphs)) or "none"
+            print(f"journeylang: no journey named `{args.journey}` (journeys: {known})", file=sys.stderr)
+            return EXIT_INPUT
+        graphs = {args.journey: graphs[args.journey]}
+    render = {"json": export.to_json, "dot": export.to_dot, "mermaid": export.to_mermaid}[args.format]
+    text = render(graphs)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def cmd_replay(args) -> int:
+    from .runtime.replay import replay_command
+    analysis = _analyse(args.paths)
+    if analysis.diagnostics.has_errors:
+        _report(analysis, "text", warnings=False, out=sys.stderr)
+        return EXIT_INPUT
+    return replay_command(analysis, args)
+
+
+def cmd_generate(args) -> int:
+    import json
+    from .generate import generate_log
+    if args.profiles < 1 or args.days < 1:
+        print("journeylang: --profiles and --days must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    folder = os.path.dirname(args.output)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    stats = generate_log(args.output, profiles=args.profiles, days=args.days, seed=args.seed, start=args.start)
+    print(json.dumps(stats, sort_keys=True))
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "lint": cmd_lint, "fmt": cmd_fmt, "compile": cmd_compile,
+            "replay": cmd_replay, "generate": cmd_generate}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("journeylang: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback for users; JOURNEYLANG_DEBUG=1 shows it
+        if os.environ.get("JOURNEYLANG_DEBUG"):
+            raise
+        print(f"journeylang: internal error: {type(exc).__name__}: {exc} "
+              "(please report it; JOURNEYLANG_DEBUG=1 shows the details)", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Replay outputs: the JSONL writers, per-journey statistics, report.json and the summary.
+
+Consumes: effect records produced by the interpreter and the driver.
+Produces: `actions.jsonl`, `trace.jsonl`, `segments.jsonl`, `rejected.jsonl`,
+`report.json` in the output folder, and the human summary table.
+Guarantees: lines are written in processing order with a fixed key order, so the same
+replay gives byte-identical files; counters are plain dicts sorted when written.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import orjson
+
+FILES = ("actions", "trace", "segments", "rejected")
+
+
+class JourneyStats:
+    __slots__ = ("entries", "refusals", "exits", "visits", "actions")
+
+    def __init__(self) -> None:
+        self.entries = 0
+        self.refusals: Counter = Counter()
+        self.exits: Counter = Counter()
+        self.visits: Counter = Counter()
+        self.actions: Counter = Counter()
+
+    def visit(self, node: str) -> None:
+        self.visits[node] += 1
+
+    def to_json(self) -> dict:
+        return {"entries": self.entries, "refusals": dict(sorted(self.refusals.items())),
+                "exits": dict(sorted(self.exits.items())),
+                "visits": dict(sorted(self.visits.items(), key=lambda kv: int(kv[0][1:]))),
+                "actions": dict(sorted(self.actions.items()))}
+
+
+class OutputSink:
+    """Buffered JSONL writers (or in-memory lists when `folder` is None, for tests)."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.handles = {}
+        self.memory: dict[str, list[dict]] = {name: [] for name in FILES}
+        self.keep = folder is None
+        if folder is not None:
+            os.makedirs(folder, exist_ok=True)
+            for name in FILES:
+                self.handles[name] = open(os.path.join(folder, f"{name}.jsonl"), "wb", buffering=1 << 20)
+
+    def write(self, name: str, record: dict) -> None:
+        if self.keep:
+            self.memory[name].append(record)
+        else:
+            self.handles[name].write(orjson.dumps(record) + b"\n")
+
+    def close(self, report: dict) -> None:
+        for handle in self.handles.values():
+            handle.close()
+        if self.folder is not None:
+            with open(os.path.join(self.folder, "report.json"), "wb") as handle:
+                handle.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+
+
+def summary_text(report: dict) -> str:
+    """The human summary: one table per journey, then segments and record counts."""
+    lines = []
+    records = report["records"]
+    lines.append(f"records: {records['read']} read, {records['processed']} processed, "
+                 f"{records['rejected']} rejected")
+    for name, stats in report["journeys"].items():
+        lines.append("")
+        lines.append(f"journey {name}")
+        lines.append(f"  entered   {stats['entries']}")
+        refused = ", ".join(f"{k} {v}" for k, v in stats["refusals"].items()) or "-"
+        lines.append(f"  refused   {refused}")
+        exits = ", ".join(f"{k} {v}" for k, v in stats["exits"].items()) or "-"
+        lines.append(f"  exited    {exits}")
+        if stats["actions"]:
+            width = max(len(k) for k in stats["actions"])
+            lines.append("  actions")
+            for key, count in stats["actions"].items():
+                lines.append(f"    {key.ljust(width)}  {count}")
+        else:
+            lines.append("  actions   -")
+    if report["segments"]:
+        lines.append("")
+        lines.append("segments (members at the end)")
+        width = max(len(k) for k in report["segments"])
+        for name, info in report["segments"].items():
+            lines.append(f"  {name.ljust(width)}  {info['members']}")
+    return "\n".join(lines)

@@ -1,0 +1,407 @@
+"""The replay driver: a discrete-event simulation of the program over event logs.
+
+Consumes: a checked `Analysis` (graphs, segments, messages, lookups, policies) and a
+`LogReader`. Produces: the outputs of RUNTIME.md section 5 through `OutputSink`.
+Guarantees (RUNTIME.md section 3): records in log order; timers by due time then creation
+order; at one instant all records before any timer; per record: identity and profile
+upsert or history append, streaming segments, exit criteria then waiting instances
+(journeys by name), then entries (journeys by name). No wall clock, no unseeded
+randomness, no iteration over unordered sets: the same inputs give the same bytes.
+
+Scale-out boundary: per-profile state is `ProfileState` (history, attributes, instances,
+membership, sends, segment timers). Cross-profile state is only `IdentityGraph` (routing
+and merges), `DedupRegistry` (journey dedup keys) and the scheduled audience reads — a
+partitioned replay keeps those three as shared services and runs the rest per profile.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import sys
+from typing import Optional
+
+from .. import ast as A
+from ..timeparse import format_timestamp, parse_timestamp
+from .content import LookupTable
+from .evaluator import Compiler, Ctx
+from .eventlog import LogReader, check_readable
+from .identity import IdentityGraph
+from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
+from .outputs import JourneyStats, OutputSink, summary_text
+from .segments import SegmentEngine, lookback_by_type
+from .sends import SendPolicy
+from .state import Instance, ProfileState, deep_merge
+from .values import Event, to_json_value
+
+
+class DedupRegistry:
+    """Cross-profile: admitted dedup keys per journey, with their entry times."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, dict[str, list[int]]] = {}
+
+    def seen(self, journey: str, key: str, now: int, within: Optional[int], read_id: Optional[str]) -> bool:
+        times = self.keys.get(journey, {}).get(f"{read_id}|{key}" if within is None and read_id else key, [])
+        if within is None:
+            return bool(times)
+        return any(t > now - within for t in times)
+
+    def admit(self, journey: str, key: str, now: int, within: Optional[int], read_id: Optional[str]) -> None:
+        slot = f"{read_id}|{key}" if within is None and read_id else key
+        times = self.keys.setdefault(journey, {}).setdefault(slot, [])
+        times.append(now)
+        if within is not None:
+            times[:] = [t for t in times if t > now - within]
+
+
+class Runtime:
+    def __init__(self, analysis, sink: OutputSink) -> None:
+        program = analysis.program
+        self.compiler = Compiler()
+        self.journeys = {name: LoweredJourney(analysis.graphs[name], self.compiler) for name in sorted(analysis.graphs)}
+        self.stats = {name: JourneyStats() for name in self.journeys}
+        self.segments = SegmentEngine(program, self.compiler)
+        self.sends = SendPolicy(program)
+        self.lookups = {name: LookupTable(decl) for name, decl in sorted(program.lookups.items())}
+        self.identities = IdentityGraph(self._on_merge)
+        self.dedup = DedupRegistry()
+        self.sink = sink
+        self.timers: list = []
+        self.timer_seq = 0
+        self.instance_counter = {name: 0 for name in self.journeys}
+        self.horizon, self.star_horizon, self.keep_all = lookback_by_type(program)
+        self.seq = 0
+        self.now = 0
+        self.processed = 0
+        self.pending_audience: list[tuple[str, ProfileState]] = []
+        self.entry_by_type: dict[str, list[str]] = {}
+        self.entry_any: list[str] = []
+        self.audience_entries: dict[str, list[str]] = {}
+        for name, lowered in self.journeys.items():
+            entry = lowered.decl.entry
+            if isinstance(entry, A.EventEntry):
+                if not entry.pattern.types:
+                    self.entry_any.append(name)
+                for event_type in entry.pattern.types:
+                    self.entry_by_type.setdefault(event_type, []).append(name)
+            elif isinstance(entry, A.AudienceEntry):
+                self.audience_entries.setdefault(entry.segment.name, []).append(name)
+            elif isinstance(entry, A.ReadAudienceEntry):
+                self.schedule(entry.at.ms, "read", name, 0)
+
+    # ------------------------------------------------------------------ effects as data
+    def trace(self, now: int, instance: Instance, node: str, what: str, *, reason=None, label=None,
+              detail=None) -> None:
+        record = {"time": format_timestamp(now), "journey": instance.journey, "instance": instance.id,
+                  "profile": instance.profile.id, "node": node, "event": what}
+        if reason is not None:
+            record["reason"] = reason
+        if label is not None:
+            record["label"] = label
+        if detail is not None:
+            record["detail"] = detail
+        self.sink.write("trace", record)
+
+    def _action_id(self, journey: str, instance: str, node: str, now: int) -> str:
+        return hashlib.sha256(f"{journey}|{instance}|{node}|{now}".encode()).hexdigest()[:20]
+
+    def action(self, instance: Instance, node, now: int, channel: str, message: str, to, status: str,
+               reason, content) -> dict:
+        record = {"id": self._action_id(instance.journey, instance.id, node.id, now), "time": format_timestamp(now),
+                  "journey": instance.journey, "instance": instance.id, "profile": instance.profile.id,
+                  "node": node.id, "channel": channel, "message": message, "to": to, "status": status,
+                  "reason": reason, "content": content}
+        self.sink.write("actions", record)
+        self.stats[instance.journey].actions[f"{channel}/{status}"] += 1
+        self.trace(now, instance, node.id, "send", reason=reason, detail={"channel": channel, "message": message,
+                                                                         "status": status})
+        return record
+
+    def audience_action(self, instance: Instance, node, now: int) -> None:
+        stmt = node.stmt
+        record = {"id": self._action_id(instance.journey, instance.id, node.id, now), "time": format_timestamp(now),
+                  "journey": instance.journey, "instance": instance.id, "profile": instance.profile.id,
+                  "node": node.id, "channel": "audience", "audience": stmt.audience.name, "op": stmt.op,
+                  "status": "applied", "reason": None}
+        self.sink.write("actions", record)
+        self.stats[instance.journey].actions[f"audience/{stmt.op}"] += 1
+        self.trace(now, instance, node.id, "audience", detail={"audience": stmt.audience.name, "op": stmt.op})
+
+    # ------------------------------------------------------------------ timers
+    def schedule(self, due: int, kind: str, subject, token) -> None:
+        self.timer_seq += 1
+        heapq.heappush(self.timers, (due, self.timer_seq, kind, subject, token))
+
+    def wait(self, instance: Instance, node: str, due: Optional[int], now: int, for_event: bool = False) -> None:
+        instance.node = node
+        instance.token += 1
+        detail = {"until": format_timestamp(due)} if due is not None else None
+        self.trace(now, instance, node, "waiting", detail=detail)
+        if due is not None:
+            self.schedule(due, "wait_for" if for_event else "resume", instance, instance.token)
+
+    def fire(self, timer) -> None:
+        due, _, kind, subject, token = timer
+        self.now = due
+        if kind in ("resume", "wait_for"):
+            if subject.active and subject.token == token:
+                if kind == "resume":
+                    resume_after_wait(self, subject, due)
+                else:
+                    resume_wait_for(self, subject, due, None)
+        elif kind == "timeout":
+            if subject.active and subject.entered_at == token:
+                self.end(subject, due, "timeout")
+        elif kind == "segments":
+            if subject.merged_into is None and subject.segment_token == token:
+                subject.segment_due = None
+                self._update_segments(subject, due, self.segments.streaming)
+                self._enter_audiences(due)
+        elif kind == "read":
+            self._scheduled_read(subject, token, due)
+
+    # ------------------------------------------------------------------ journeys
+    def end(self, instance: Instance, now: int, reason: str, node: Optional[str] = None) -> None:
+        instance.active = False
+        instance.exit_reason = reason
+        instance.token += 1
+        instance.wait = None
+        profile = instance.profile
+        if profile.instances.get(instance.journey) is instance:
+            del profile.instances[instance.journey]
+        self.stats[instance.journey].exits[reason] += 1
+        self.trace(now, instance, node or instance.node, "exited", reason=reason)
+
+    def refuse(self, journey: str, profile: ProfileState, now: int, reason: str) -> None:
+        self.stats[journey].refusals[reason] += 1
+        self.sink.write("trace", {"time": format_timestamp(now), "journey": journey, "instance": None,
+                                  "profile": profile.id, "node": "n0", "event": "refused", "reason": reason})
+
+    def try_enter(self, name: str, profile: ProfileState, now: int, event: Optional[Event], via=None,
+                  read_id: Optional[str] = None) -> Optional[Instance]:
+        lowered = self.journeys.get(name)
+        if lowered is None:
+            return None
+        decl = lowered.decl
+        if name in profile.instances:
+            self.refuse(name, profile, now, "already active")
+            return None
+        previous = profile.entries.get(name)
+        if previous:
+            mode = decl.reentry.mode if decl.reentry else "never"
+            if mode == "never":
+                self.refuse(name, profile, now, "no reentry")
+                return None
+            if mode == "after" and now < previous[-1] + decl.reentry.after.ms:
+                self.refuse(name, profile, now, "reentry too soon")
+                return None
+        bindings = {}
+        if event is not None and lowered.entry_alias:
+            bindings[lowered.entry_alias] = event
+        key_text = None
+        if lowered.dedup_key is not None:
+            journey_info = {"name": name, "entered_at": None}
+            key = lowered.dedup_key(Ctx(profile, now, bindings, event, journey_info, self))
+            if key is not None:
+                key_text = repr(to_json_value(key))
+                within = decl.dedup.within.ms if decl.dedup.within else None
+                if self.dedup.seen(name, key_text, now, within, read_id):
+                    self.refuse(name, profile, now, "duplicate")
+                    return None
+                self.dedup.admit(name, key_text, now, within, read_id)
+        self.instance_counter[name] += 1
+        instance = Instance(f"{name}-{self.instance_counter[name]:06d}", name, profile, now, self.seq, event)
+        instance.bindings.update(bindings)
+        profile.instances[name] = instance
+        profile.entries.setdefault(name, []).append(now)
+        self.stats[name].entries += 1
+        detail = {"via": via} if via else None
+        self.trace(now, instance, "n0", "entered", detail=detail)
+        self.schedule(now + lowered.timeout, "timeout", instance, now)
+        step(self, instance, now)
+        return instance
+
+    def in_segment(self, name: str, profile: ProfileState, now: int) -> bool:
+        if name not in self.segments.decls:
+            return False
+        return self.segments.evaluate(name, profile, now, self)
+
+    def _scheduled_read(self, name: str, occurrence: int, due: int) -> None:
+        entry = self.journeys[name].decl.entry
+        read_id = f"{name}@{format_timestamp(due)}"
+        for profile in self.identities.live_profiles():
+            if self.segments.evaluate(entry.segment.name, profile, due, self):
+                self.try_enter(name, profile, due, None, read_id=read_id)
+        if entry.every is not None and entry.every.ms > 0:
+            self.schedule(due + entry.every.ms, "read", name, occurrence + 1)
+
+    # ------------------------------------------------------------------ records
+    def _on_merge(self, survivor: ProfileState, other: ProfileState) -> None:
+        for journey in sorted(other.instances):
+            theirs = other.instances[journey]
+            mine = survivor.instances.get(journey)
+            theirs.profile = survivor
+            if mine is None:
+                survivor.instances[journey] = theirs
+                continue
+            older, younger = sorted((mine, theirs), key=lambda i: (i.entered_at, i.entry_seq, i.id))
+            survivor.instances[journey] = older
+            younger.profile = survivor
+            survivor.instances[journey] = older
+            self.end(younger, self.now, "merged")
+            survivor.instances[journey] = older
+        other.instances = {}
+
+    def _update_segments(self, profile: ProfileState, now: int, names: list[str]) -> None:
+        for segment, member in self.segments.update(profile, now, names, self):
+            self.sink.write("segments", {"time": format_timestamp(now), "segment": segment, "profile": profile.id,
+                                         "change": "entered" if member else "exited"})
+            if member:
+                for journey in self.audience_entries.get(segment, ()):
+                    self.pending_audience.append((journey, profile))
+        due = self.segments.next_boundary(profile, now)
+        if due is not None and due != profile.segment_due:
+            profile.segment_due = due
+            profile.segment_token += 1
+            self.schedule(due, "segments", profile, profile.segment_token)
+
+    def _enter_audiences(self, now: int) -> None:
+        pending = sorted(self.pending_audience, key=lambda item: item[0])
+        self.pending_audience = []
+        for journey, profile in pending:
+            while profile.merged_into is not None:
+                profile = profile.merged_into
+            self.try_enter(journey, profile, now, None)
+
+    def process(self, record) -> None:
+        now = self.now = record.ts
+        self.seq += 1
+        self.processed += 1
+        profile = self.identities.profile_for(record.identities)
+        data = record.data
+        if data.get("recordType") == "profile":
+            update = {k: v for k, v in data.items() if k not in ("_id", "timestamp", "recordType")}
+            deep_merge(profile.attrs, update)
+            self._update_segments(profile, now, self.segments.relevant(None))
+            self._enter_audiences(now)
+            return
+        event_type = data["eventType"]
+        dataset = data.get("dataset")
+        event = Event(now, self.seq, event_type, dataset if isinstance(dataset, str) else None, data)
+        keep_type = event_type in self.horizon
+        profile.add_event(event, keep_type, self.keep_all)
+        if keep_type:
+            horizon = self.horizon[event_type]
+            if horizon is not None:
+                events = profile.history[event_type]
+                if events[0].ts <= now - horizon:
+                    profile.prune(self.horizon, now, self.star_horizon)
+        names = self.segments.relevant(event_type)
+        if names or profile.segment_due is not None:
+            self._update_segments(profile, now, names)
+        # step 3: exit criteria, then waiting instances (journeys by name)
+        for journey in sorted(profile.instances):
+            instance = profile.instances.get(journey)
+            if instance is None or not instance.active:
+                continue
+            lowered = self.journeys[journey]
+            ctx = context(self, instance, now)
+            for matcher, alias, reason in lowered.exit_matchers:
+                if matcher(ctx, event):
+                    self.end(instance, now, reason)
+                    break
+            if not instance.active or instance.wait is None:
+                continue
+            if instance.deadline >= 0 and now > instance.deadline:
+                continue
+            if instance.wait.matcher(ctx, event):
+                resume_wait_for(self, instance, now, event)
+        # step 4: entries (audience entries from step 2 first, then event entries; each by name)
+        self._enter_audiences(now)
+        candidates = self.entry_by_type.get(event_type, [])
+        if self.entry_any:
+            candidates = sorted(set(candidates) | set(self.entry_any))
+        for journey in candidates:
+            lowered = self.journeys[journey]
+            probe = Ctx(profile, now, {}, event, {"name": journey, "entered_at": None}, self)
+            if lowered.entry_matcher(probe, event):
+                self.try_enter(journey, profile, now, event)
+
+    def run(self, reader: LogReader, until: Optional[int], progress=None) -> None:
+        last_ts = None
+        for record in reader:
+            if until is not None and record.ts > until:
+                break
+            while self.timers and self.timers[0][0] < record.ts:
+                self.fire(heapq.heappop(self.timers))
+            self.process(record)
+            last_ts = record.ts
+            if progress is not None and self.processed % 50_000 == 0:
+                progress(self.processed)
+        while self.timers:
+            due, _, kind, _, _ = self.timers[0]
+            if until is not None and due > until:
+                break
+            timer = heapq.heappop(self.timers)
+            if kind == "read" and until is None and (last_ts is None or due > last_ts):
+                continue
+            self.fire(timer)
+        if until is not None:
+            self.now = max(self.now, until)
+
+    def report(self, reader: LogReader) -> dict:
+        segments = {}
+        live = self.identities.live_profiles()
+        for name, decl in self.segments.decls.items():
+            if decl.evaluation == "streaming":
+                members = sum(1 for p in live if p.membership.get(name))
+            else:
+                members = sum(1 for p in live if self.segments.evaluate(name, p, self.now, self))
+            segments[name] = {"evaluation": decl.evaluation, "members": members}
+        return {"records": {"read": reader.read, "processed": self.processed, "rejected": len(reader.rejections)},
+                "profiles": len(live),
+                "end": format_timestamp(self.now),
+                "journeys": {name: self.stats[name].to_json() for name in self.journeys},
+                "segments": segments}
+
+
+def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optional[str], progress=None):
+    """Replay and write the outputs; returns (report, sink)."""
+    sink = OutputSink(out_dir)
+    runtime = Runtime(analysis, sink)
+    reader = LogReader(events)
+    runtime.run(reader, until, progress)
+    for rejection in reader.rejections:
+        sink.write("rejected", {"file": rejection.file, "line": rejection.line, "reason": rejection.reason,
+                                "record": rejection.text})
+    report = runtime.report(reader)
+    sink.close(report)
+    return report, sink
+
+
+def replay_command(analysis, args) -> int:
+    import json
+    until = None
+    if args.until:
+        try:
+            until = parse_timestamp(args.until)
+        except ValueError as exc:
+            print(f"journeylang: --until: {exc}", file=sys.stderr)
+            return 2
+    problem = check_readable(args.events)
+    if problem:
+        print(f"journeylang: {problem}", file=sys.stderr)
+        return 1
+    progress = None
+    if sys.stderr.isatty():
+        def progress(count: int) -> None:
+            print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
+    report, _ = run_replay(analysis, args.events, until, args.out, progress)
+    if progress is not None:
+        print("", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, sort_keys=True))
+    elif not args.quiet:
+        print(summary_text(report))
+        print(f"\noutputs in {args.out}/")
+    return 0

@@ -1,0 +1,161 @@
+"""Segment evaluation: streaming membership, window-boundary timers, batch reads, look-back.
+
+Consumes: segment declarations and the program's journeys (for look-back), profiles.
+Produces: `SegmentEngine.update(profile, now, event_type)` -> membership changes, and
+`next_boundary(profile, now)` -> the next instant at which a windowed pattern's contents
+can change (an event entering or leaving a window), so membership is exact at every
+instant without polling. `lookback_by_type()` tells the history how long to keep events.
+Guarantees: membership is a pure function of the profile's history and attributes at
+`now`; segments are visited in name order; changes are reported in name order.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .. import ast as A
+from .evaluator import Compiler, Ctx, window_boundaries
+
+UNBOUNDED = None
+
+
+def _patterns_in(node) -> list[A.EventPattern]:
+    return [n for n in A.walk(node) if isinstance(n, A.EventPattern)]
+
+
+def _segment_refs(node) -> list[str]:
+    refs = []
+    for n in A.walk(node):
+        if isinstance(n, A.Call) and n.func.name == "in_segment" and n.args:
+            arg = n.args[0]
+            refs.append(arg.name if isinstance(arg, A.NameRef) else getattr(arg, "value", ""))
+    return refs
+
+
+def pattern_lookback(pattern: A.EventPattern, journey_timeout: Optional[int]) -> Optional[int]:
+    """How far back from `now` a pattern can look, in ms (None: unbounded)."""
+    if pattern.between is not None:
+        return pattern.between[0].ms
+    if pattern.within is not None and pattern.after is None:
+        return pattern.within.ms
+    if pattern.after is not None and journey_timeout is not None:
+        return journey_timeout + (pattern.within.ms if pattern.within else 0)
+    return UNBOUNDED
+
+
+class SegmentEngine:
+    def __init__(self, program, compiler: Compiler) -> None:
+        self.decls: dict[str, A.SegmentDecl] = dict(sorted(program.segments.items()))
+        self.tests = {name: compiler.conjunction(decl.conditions) for name, decl in self.decls.items()}
+        self.streaming = [name for name, decl in self.decls.items() if decl.evaluation == "streaming"]
+        # event types each segment depends on, through in_segment too ("*" = any type)
+        direct = {name: {t for p in _patterns_in(decl) for t in (p.types or ("*",))}
+                  for name, decl in self.decls.items()}
+        refs = {name: [r for c in decl.conditions for r in _segment_refs(c)] for name, decl in self.decls.items()}
+        self.types: dict[str, set[str]] = {}
+        for name in self.decls:
+            seen, stack, types = set(), [name], set()
+            while stack:
+                current = stack.pop()
+                if current in seen or current not in self.decls:
+                    continue
+                seen.add(current)
+                types |= direct[current]
+                stack.extend(refs[current])
+            self.types[name] = types
+        self.by_type: dict[str, list[str]] = {}
+        self.any_type: list[str] = []
+        for name in self.streaming:
+            if "*" in self.types[name]:
+                self.any_type.append(name)
+            for event_type in sorted(self.types[name] - {"*"}):
+                self.by_type.setdefault(event_type, []).append(name)
+        # windowed patterns of streaming segments, for boundary timers
+        self.windowed: list[A.EventPattern] = []
+        for name in self.streaming:
+            closure = [name] + [r for r in self._closure(name, refs) if r != name]
+            for member in closure:
+                for pattern in _patterns_in(self.decls[member]):
+                    if window_boundaries(pattern, 0) and pattern not in self.windowed:
+                        self.windowed.append(pattern)
+
+    def _closure(self, name: str, refs: dict) -> list[str]:
+        seen, stack, order = set(), [name], []
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.decls:
+                continue
+            seen.add(current)
+            order.append(current)
+            stack.extend(refs[current])
+        return order
+
+    def evaluate(self, name: str, profile, now: int, runtime) -> bool:
+        ctx = Ctx(profile, now, {}, None, None, runtime)
+        return self.tests[name](ctx) is not None
+
+    def relevant(self, event_type: Optional[str]) -> list[str]:
+        """Streaming segments whose truth a record of this type can change (None: a profile record)."""
+        if event_type is None:
+            return self.streaming
+        named = self.by_type.get(event_type, [])
+        if not self.any_type:
+            return named
+        return sorted(set(named) | set(self.any_type))
+
+    def update(self, profile, now: int, names: list[str], runtime) -> list[tuple[str, bool]]:
+        changes = []
+        for name in names:
+            member = self.evaluate(name, profile, now, runtime)
+            if member != profile.membership.get(name, False):
+                profile.membership[name] = member
+                changes.append((name, member))
+        return changes
+
+    def next_boundary(self, profile, now: int) -> Optional[int]:
+        best = None
+        for pattern in self.windowed:
+            for event in profile.events_of(pattern.types):
+                for instant in window_boundaries(pattern, event.ts):
+                    if instant > now and (best is None or instant < best):
+                        best = instant
+        return best
+
+
+def lookback_by_type(program) -> tuple[dict[str, Optional[int]], Optional[int], bool]:
+    """For every event type any pattern reads: the longest look-back (None: unbounded).
+    Also the look-back for `*` patterns and whether any pattern uses `*`."""
+    horizon: dict[str, Optional[int]] = {}
+    star_horizon: Optional[int] = 0
+    uses_star = False
+
+    def note(pattern: A.EventPattern, timeout: Optional[int]) -> None:
+        nonlocal star_horizon, uses_star
+        back = pattern_lookback(pattern, timeout)
+        if not pattern.types:
+            uses_star = True
+            star_horizon = None if back is None or star_horizon is None else max(star_horizon, back)
+            return
+        for event_type in pattern.types:
+            if event_type in horizon and horizon[event_type] is None:
+                continue
+            horizon[event_type] = None if back is None else max(horizon.get(event_type) or 0, back)
+
+    for decl in program.segments.values():
+        for pattern in _patterns_in(decl):
+            note(pattern, None)
+    for journey in program.journeys.values():
+        timeout = journey.timeout.ms if journey.timeout else 91 * 86_400_000
+        for stmt in journey.body:
+            for node in A.walk(stmt):
+                if isinstance(node, A.HistoryPred):
+                    note(node.pattern, timeout)
+        if journey.dedup is not None:
+            for node in A.walk(journey.dedup):
+                if isinstance(node, A.HistoryPred):
+                    note(node.pattern, timeout)
+    if uses_star:
+        # a `*` pattern reads every type: keep each stored type at least as long
+        for event_type in list(horizon):
+            if horizon[event_type] is not None:
+                horizon[event_type] = None if star_horizon is None else max(horizon[event_type], star_horizon)
+    return horizon, star_horizon, uses_star
