@@ -46,6 +46,11 @@ def check_declarations(analysis: Analysis) -> None:
 
 
 # ---------------------------------------------------------------- messages
+def article(channel: str) -> str:
+    """`an email`, `an sms`, `a push`: the article as the channel name is spoken."""
+    return "an" if channel[:1] in "aeiou" or channel in ("sms",) else "a"
+
+
 def _channel_name(analysis: Analysis, channel: A.Ident, where: str) -> bool:
     if channel.name in CHANNELS:
         return True
@@ -67,8 +72,9 @@ def _message(analysis: Analysis, message: A.MessageDecl) -> None:
     for field in message.fields:
         if field.name.name not in valid:
             close = did_you_mean(field.name.name, valid)
-            listing = f"a `{channel}` message takes {backticked(valid)}"
-            bag.add("E122", f"`{field.name.name}` is not a field of a `{channel}` message", field.name.span,
+            listing = f"{article(channel)} `{channel}` message takes {backticked(valid)}"
+            bag.add("E122", f"`{field.name.name}` is not a field of {article(channel)} `{channel}` message",
+                    field.name.span,
                     f"{close} {listing}" if close else listing)
 
 
@@ -130,10 +136,10 @@ def _send(analysis: Analysis, send: A.Send) -> None:
         return
     if message.channel.name != send.channel.name:
         analysis.diagnostics.add(
-            "E120", f"`send {send.channel.name}` of message `{message.name.name}`, which is a "
-            f"`{message.channel.name}` message", send.channel.span,
-            f"write `send {message.channel.name} {message.name.name}`, or send a `{send.channel.name}` message "
-            f"(`{message.name.name}` is declared at {message.name.span.at()})")
+            "E120", f"`send {send.channel.name}` of message `{message.name.name}`, which is "
+            f"{article(message.channel.name)} `{message.channel.name}` message", send.channel.span,
+            f"write `send {message.channel.name} {message.name.name}`, or send {article(send.channel.name)} "
+            f"`{send.channel.name}` message (`{message.name.name}` is declared at {message.name.span.at()})")
 
 
 def _set(analysis: Analysis, stmt: A.SetProfile) -> None:

@@ -84,7 +84,7 @@ def check_templates(analysis: Analysis) -> None:
             except TemplateSyntaxError as exc:
                 analysis.diagnostics.add(
                     "E142", f"template syntax error in `{field.name.name}` of message `{decl.name.name}`: "
-                            f"{_lower_first(exc.message or 'invalid template')}",
+                            f"{_lower_first(exc.message or 'invalid template').rstrip('.')}",
                     template.line_span(exc.lineno), "Jinja2 syntax: `{{ expression }}`, `{% if %}...{% endif %}`")
                 continue
             _free_names(analysis, decl, field, template, tree)

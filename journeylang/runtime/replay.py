@@ -142,22 +142,25 @@ class Runtime:
 
     def fire(self, timer) -> None:
         due, _, kind, subject, token = timer
-        self.now = due
         if kind in ("resume", "wait_for"):
             if subject.active and subject.token == token:
+                self.now = due
                 if kind == "resume":
                     resume_after_wait(self, subject, due)
                 else:
                     resume_wait_for(self, subject, due, None)
         elif kind == "timeout":
             if subject.active and subject.entered_at == token:
+                self.now = due
                 self.end(subject, due, "timeout")
         elif kind == "segments":
             if subject.merged_into is None and subject.segment_token == token:
+                self.now = due
                 subject.segment_due = None
                 self._update_segments(subject, due, self.segments.streaming)
                 self._enter_audiences(due)
         elif kind == "read":
+            self.now = due
             self._scheduled_read(subject, token, due)
 
     # ------------------------------------------------------------------ journeys

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Replay throughput benchmark: prints numbers, asserts nothing.
+
+Generates (once, cached under bench/data/) a seeded XDM log of N profiles over D days,
+then measures in separate processes:
+  1. the raw ceiling: reading the same file and parsing every line with orjson;
+  2. `journeylang replay journeys/` over it (all seed journeys and segments loaded);
+and prints events/s for both, their ratio, and each process's peak RSS.
+
+Usage: bench/replay_throughput.py [--profiles 100000] [--days 30] [--seed 7]
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+RAW_PARSE = """
+import orjson, sys, time, resource
+start = time.perf_counter(); n = 0
+with open(sys.argv[1], 'rb') as f:
+    for line in f:
+        orjson.loads(line); n += 1
+elapsed = time.perf_counter() - start
+print(n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+REPLAY = """
+import sys, time, resource
+from journeylang.pipeline import analyse
+from journeylang.runtime.replay import run_replay
+analysis = analyse([sys.argv[1]])
+assert not analysis.diagnostics.has_errors
+start = time.perf_counter()
+report, _ = run_replay(analysis, [sys.argv[2]], None, sys.argv[3])
+elapsed = time.perf_counter() - start
+print(report['records']['processed'], elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def run(code, *args):
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                         cwd=ROOT).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2]) / 1024.0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profiles", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    data = os.path.join(HERE, "data")
+    os.makedirs(data, exist_ok=True)
+    log = os.path.join(data, f"events-{args.profiles}p-{args.days}d-s{args.seed}.jsonl")
+    if not os.path.exists(log):
+        sys.path.insert(0, ROOT)
+        from journeylang.generate import generate_log
+        t0 = time.perf_counter()
+        stats = generate_log(log, profiles=args.profiles, days=args.days, seed=args.seed,
+                             start="2026-11-01T00:00:00Z")
+        print(f"generated {stats['records']:,} records ({stats['events']:,} events) in "
+              f"{time.perf_counter() - t0:.1f} s -> {log}")
+    size_mb = os.path.getsize(log) / 1e6
+    lines, raw_s, raw_rss = run(RAW_PARSE, log)
+    with tempfile.TemporaryDirectory() as out:
+        records, replay_s, replay_rss = run(REPLAY, os.path.join(ROOT, "journeys"), log, out)
+    raw_rate, replay_rate = lines / raw_s, records / replay_s
+    result = {"log": os.path.basename(log), "log_mb": round(size_mb, 1), "records": lines,
+              "raw_parse_records_per_s": round(raw_rate), "raw_parse_s": round(raw_s, 2),
+              "raw_parse_peak_rss_mb": round(raw_rss, 1),
+              "replay_records_per_s": round(replay_rate), "replay_s": round(replay_s, 2),
+              "replay_peak_rss_mb": round(replay_rss, 1),
+              "replay_vs_raw_parse": round(raw_rate / replay_rate, 2)}
+    for key, value in result.items():
+        print(f"{key:28} {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

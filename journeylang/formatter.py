@@ -1,0 +1,643 @@
+"""The canonical formatting of a `.journey` file (`journeylang fmt`).
+
+Consumes: a parsed `SourceFile` (declarations, comments and the source text).
+Produces: `format_source(source) -> str`, the canonical text: 2-space indentation, one
+blank line between declarations, header clauses in canonical order, one statement /
+condition / field / policy item per line, `{` on the statement line, expressions with the
+fewest parentheses (see `format_expr`).
+Guarantees: the result re-parses to the same tree (spans aside), formatting it again
+changes nothing, and every comment of the source appears exactly once. A comment is
+attached to the construct that follows it (printed above it), or, when it ends a line of
+code, kept at the end of that construct's line; comments before a closing `}` stay at the
+end of that block; comments inside a multi-line expression move above the statement.
+Files that did not parse are never formatted (the caller reports the syntax error).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import ast as A
+from .format_expr import (CLAUSE_F, KEYWORDS, NONE, escape_string, event_types_text, fmt, name_or_string,
+                          pattern_clauses, render)
+
+INDENT = "  "
+MAX_WIDTH = 100      # a statement-level event pattern longer than this is split over lines
+CONTINUATION = "    "  # indentation of a pattern's continuation lines, relative to the statement
+
+Pos = tuple[int, int]
+
+
+def format_source(source: A.SourceFile) -> str:
+    """The canonical text of a parsed file."""
+    return _Formatter(source).run()
+
+
+# ---------------------------------------------------------------------------- source tokens
+_TOKEN = re.compile(r'"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|#[^\n]*|[A-Za-z0-9_]+|\s+|.', re.S)
+
+
+class _Tokens:
+    """The significant tokens of the source (comments and whitespace dropped), with
+    positions, and the matching of braces; used to place comments and keywords the tree
+    keeps no position for (`description`, `else`, `on event`, ...)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[Pos] = []
+        self.ends: list[Pos] = []
+        self.texts: list[str] = []
+        line, col = 1, 1
+        for m in _TOKEN.finditer(text):
+            tok = m.group()
+            start = (line, col)
+            newlines = tok.count("\n")
+            if newlines:
+                line += newlines
+                col = len(tok) - tok.rfind("\n")
+            else:
+                col += len(tok)
+            if tok[0] in " \t\r\n\f\v" or tok[0] == "#":
+                continue
+            self.starts.append(start)
+            self.ends.append((line, col))
+            self.texts.append(tok)
+        self.match: dict[int, int] = {}
+        stack: list[int] = []
+        for i, tok in enumerate(self.texts):
+            if tok == "{":
+                stack.append(i)
+            elif tok == "}" and stack:
+                opened = stack.pop()
+                self.match[opened] = i
+                self.match[i] = opened
+
+    def at_or_after(self, pos: Pos) -> int:
+        return bisect.bisect_left(self.starts, pos)
+
+    def before(self, pos: Pos) -> int:
+        """Index of the last token starting before `pos` (-1 if none)."""
+        return bisect.bisect_left(self.starts, pos) - 1
+
+    def find(self, text: str, pos: Pos) -> int:
+        i = self.at_or_after(pos)
+        while i < len(self.texts) and self.texts[i] != text:
+            i += 1
+        return i
+
+    def brace_after(self, pos: Pos) -> tuple[Pos, Pos]:
+        """Positions of the first `{` at or after `pos` and of its matching `}`."""
+        i = self.find("{", pos)
+        if i >= len(self.texts):
+            return pos, pos
+        j = self.match.get(i, i)
+        return self.starts[i], self.starts[j]
+
+
+def _start(span: A.Span) -> Pos:
+    return (span.line, span.column)
+
+
+def _end(span: A.Span) -> Pos:
+    return (span.end_line, span.end_column)
+
+
+# ---------------------------------------------------------------------------- layout model
+@dataclass
+class _Block:
+    """A `{ ... }` body (or the whole file): items and the comments at its end."""
+    open: Optional[Pos]
+    close: Optional[Pos]
+    items: list["_Item"] = field(default_factory=list)
+    end_comments: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not any(item.printed for item in self.items) and not self.end_comments and not any(
+            item.leading or any(item.trailing) for item in self.items)
+
+
+@dataclass
+class _Item:
+    """One printed construct: header lines interleaved with blocks
+    (`if C {` b0 `} else {` b1 `}`); headers are lists of lines relative to the item's
+    indentation; `trail[k]` is the line of header k that takes a trailing comment."""
+    start: Pos
+    end: Pos
+    headers: list[list[str]]
+    blocks: list[_Block] = field(default_factory=list)
+    trail: list[int] = field(default_factory=list)
+    leading: list[str] = field(default_factory=list)
+    trailing: list[list[str]] = field(default_factory=list)
+    printed: bool = True
+    blank_before: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.trail:
+            self.trail = [0] * len(self.headers)
+        self.trailing = [[] for _ in self.headers]
+
+
+# ---------------------------------------------------------------------------- strings
+def _long_string_ok(value: str) -> bool:
+    """Can `value` be written as a `\"\"\"` block that the parser reads back unchanged?"""
+    if "\n" not in value or '"""' in value or "\r" in value:
+        return False
+    lines = value.split("\n")
+    if any(line.strip() == "" and line != "" for line in lines):
+        return False  # whitespace-only lines are normalised away by the parser
+    if value.rstrip(" \t") != value:
+        return False
+    if not value.endswith("\n") and value.endswith('"'):
+        return False
+    content = [line for line in lines if line.strip()]
+    if not content or all(line[:1] in (" ", "\t") for line in content):
+        return False  # the parser strips common indentation
+    return True
+
+
+def _string_lines(prefix: str, value: str) -> tuple[list[str], int]:
+    """`prefix "value"` as lines relative to the field: a `\"\"\"` block, indented one
+    level deeper, for a multi-line value. Returns (lines, index of the last line)."""
+    if not _long_string_ok(value):
+        return [f"{prefix} {escape_string(value)}"], 0
+    parts = value.split("\n")
+    lines = [f'{prefix} """']
+    if value.endswith("\n"):
+        lines += [INDENT + p if p else "" for p in parts[:-1]]
+        lines.append('"""')
+    else:
+        lines += [INDENT + p if p else "" for p in parts[:-1]]
+        lines.append(INDENT + parts[-1] + '"""')
+    return lines, len(lines) - 1
+
+
+# ---------------------------------------------------------------------------- the formatter
+class _Formatter:
+    def __init__(self, source: A.SourceFile) -> None:
+        self.source = source
+        self.tok = _Tokens(source.text)
+        self.lines = source.text.split("\n")
+
+    # -- entry point
+    def run(self) -> str:
+        root = _Block(open=None, close=None)
+        for decl in self.source.decls:
+            item = self.decl(decl)
+            item.blank_before = bool(root.items)
+            root.items.append(item)
+        for comment in self.source.comments:
+            self.place(root, comment)
+        out: list[str] = []
+        self.emit_block(root, 0, out, top=True)
+        text = "\n".join(out)
+        return text + "\n" if text else ""
+
+    # -- positions of keywords the tree does not keep
+    def keyword(self, open_pos: Pos, close_pos: Pos, word: str, exclude: list[tuple[Pos, Pos]]) -> Optional[int]:
+        """The last `word` token directly inside the block (not nested, not inside `exclude`)."""
+        i = self.tok.at_or_after(open_pos) + 1
+        stop = self.tok.at_or_after(close_pos)
+        depth, found = 0, None
+        while i < stop:
+            text = self.tok.texts[i]
+            if text == "{":
+                depth += 1
+            elif text == "}":
+                depth -= 1
+            elif depth == 0 and text == word:
+                pos = self.tok.starts[i]
+                if not any(a <= pos < b for a, b in exclude):
+                    found = i
+            i += 1
+        return found
+
+    def keyword_item(self, index: Optional[int], headers: list[list[str]], trail: Optional[list[int]] = None,
+                     printed: bool = True) -> _Item:
+        if index is None:  # not found: attach at the block start (cannot happen for parsed text)
+            pos = (0, 0)
+            return _Item(pos, pos, headers, trail=trail or [], printed=printed)
+        end_index = min(index + 1, len(self.tok.ends) - 1)
+        return _Item(self.tok.starts[index], self.tok.ends[end_index], headers, trail=trail or [], printed=printed)
+
+    # -- declarations
+    def decl(self, decl) -> _Item:
+        if isinstance(decl, A.SegmentDecl):
+            return self.segment(decl)
+        if isinstance(decl, A.JourneyDecl):
+            return self.journey(decl)
+        if isinstance(decl, A.MessageDecl):
+            return self.message(decl)
+        if isinstance(decl, A.LookupDecl):
+            key = decl.key if re.match(r"[A-Za-z_][A-Za-z0-9_]*\Z", decl.key) and decl.key not in KEYWORDS \
+                else escape_string(decl.key)
+            text = f"lookup {decl.name.name} from {escape_string(decl.path)} key {key}"
+            return _Item(_start(decl.span), _end(decl.span), [[text]])
+        if isinstance(decl, A.PolicyDecl):
+            return self.policy(decl)
+        raise TypeError(f"cannot format {type(decl).__name__}")
+
+    def braced(self, decl, head: str, after: Pos, items: list[_Item]) -> _Item:
+        open_pos, close_pos = self.tok.brace_after(after)
+        block = _Block(open_pos, close_pos, items)
+        return _Item(_start(decl.span), _end(decl.span), [[head + " {"], ["}"]], [block])
+
+    def segment(self, seg: A.SegmentDecl) -> _Item:
+        open_pos, close_pos = self.tok.brace_after(_end(seg.name.span))
+        exclude = [(_start(c.span), _end(c.span)) for c in seg.conditions]
+        items: list[_Item] = []
+        if seg.description is not None:
+            lines, last = _string_lines("description", seg.description)
+            items.append(self.keyword_item(self.keyword(open_pos, close_pos, "description", exclude), [lines], [last]))
+        where = self.keyword(open_pos, close_pos, "evaluation", exclude)
+        if seg.evaluation == "batch" or where is not None:
+            items.append(self.keyword_item(where, [[f"evaluation {seg.evaluation}"]],
+                                           printed=seg.evaluation == "batch"))
+        texts = self.conditions(seg.conditions)
+        for cond, text in zip(seg.conditions, texts):
+            items.append(_Item(_start(cond.span), _end(cond.span), [[text]]))
+        return self.braced(seg, f"segment {seg.name.name}", _end(seg.name.span), items)
+
+    def conditions(self, conditions) -> list[str]:
+        """Segment conditions, one per line: parenthesise any that would merge with its
+        neighbour when read back (conditions are juxtaposed, not separated)."""
+        outs = [render(c) for c in conditions]
+        texts = [o.text for o in outs]
+        wrapped = [False] * len(outs)
+
+        def wrap(i: int) -> None:
+            if not wrapped[i]:
+                texts[i] = f"({texts[i]})"
+                wrapped[i] = True
+
+        for i, text in enumerate(texts):
+            first = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text)
+            if i > 0 and (text[:1] in "-[" or (first and first.group() in KEYWORDS and first.group() not in (
+                    "not", "has", "no", "count", "sum", "true", "false", "null"))):
+                wrap(i)  # a leading `-` or `[` would continue the previous condition
+            elif i == 0 and first and first.group() in ("description", "evaluation"):
+                wrap(i)
+        for i in range(len(texts) - 2, -1, -1):
+            nxt = texts[i + 1]
+            starts_paren = nxt.startswith("(")
+            starts_not = re.match(r"not(?![A-Za-z0-9_])", nxt) is not None
+            if wrapped[i]:
+                continue
+            if (starts_paren and outs[i].ends_name) or (outs[i].ends_where and (starts_paren or starts_not)):
+                wrap(i)
+        return texts
+
+    def message(self, msg: A.MessageDecl) -> _Item:
+        open_pos, close_pos = self.tok.brace_after(_end(msg.name.span))
+        items: list[_Item] = []
+        if msg.channel is not None:
+            index = self.tok.before(_start(msg.channel.span))
+            items.append(_Item(self.tok.starts[index], _end(msg.channel.span), [[f"channel {msg.channel.name}"]]))
+        if msg.transactional:
+            exclude = [(_start(f.span), _end(f.span)) for f in msg.fields]
+            index = self.keyword(open_pos, close_pos, "transactional", exclude)
+            item = self.keyword_item(index, [["transactional"]])
+            if index is not None:
+                item.end = self.tok.ends[index]
+            items.append(item)
+        for f in msg.fields:
+            if f.is_file:
+                lines, last = [f"{f.name.name} file {escape_string(f.value)}"], 0
+            else:
+                lines, last = _string_lines(f.name.name, f.value)
+            items.append(_Item(_start(f.span), _end(f.span), [lines], trail=[last]))
+        return self.braced(msg, f"message {msg.name.name}", _end(msg.name.span), items)
+
+    def policy(self, pol: A.PolicyDecl) -> _Item:
+        items: list[_Item] = []
+        for cap in pol.caps:
+            text = f"frequency cap {cap.channel.name} {cap.count} per {cap.per.text}"
+            items.append(_Item(_start(cap.span), _end(cap.span), [[text]]))
+        q = pol.quiet_hours
+        if q is not None:
+            text = f"quiet hours {q.start.text} to {q.end.text}"
+            if q.zone is not None:
+                text += f" in {fmt(q.zone)}"
+                if q.default_zone is not None:
+                    text += f" default {escape_string(q.default_zone)}"
+            items.append(_Item(_start(q.span), _end(q.span), [[text]]))
+        return self.braced(pol, "policy", _start(pol.span), items)
+
+    # -- journeys
+    def journey(self, j: A.JourneyDecl) -> _Item:
+        open_pos, close_pos = self.tok.brace_after(_end(j.name.span))
+        headers: list[_Item] = []
+        spanned = [x for x in (j.entry, j.reentry, j.dedup, *j.exits, *j.body) if x is not None]
+        exclude = [(_start(x.span), _end(x.span)) for x in spanned]
+        if j.timeout is not None:
+            exclude.append((_start(j.timeout.span), _end(j.timeout.span)))
+        if j.description is not None:
+            lines, last = _string_lines("description", j.description)
+            index = self.keyword(open_pos, close_pos, "description", exclude)
+            headers.append(self.keyword_item(index, [lines], [last]))
+        if j.entry is not None:
+            headers.append(self.entry(j.entry))
+        if j.reentry is not None:
+            r = j.reentry
+            text = f"reentry after {r.after.text}" if r.mode == "after" and r.after is not None else f"reentry {r.mode}"
+            headers.append(_Item(_start(r.span), _end(r.span), [[text]]))
+        if j.timeout is not None:
+            index = self.tok.before(_start(j.timeout.span))
+            headers.append(_Item(self.tok.starts[index], _end(j.timeout.span), [[f"timeout {j.timeout.text}"]]))
+        if j.dedup is not None:
+            d = j.dedup
+            key = fmt(d.key, CLAUSE_F if d.within is not None else NONE)
+            text = f"dedup by {key}" + (f" within {d.within.text}" if d.within is not None else "")
+            headers.append(_Item(_start(d.span), _end(d.span), [[text]]))
+        for x in j.exits:
+            lines = self.pattern_lines("exit on", x.pattern, 1,
+                                       f" {escape_string(x.reason)}" if x.reason is not None else "")
+            headers.append(_Item(_start(x.span), _end(x.span), [lines]))
+        body = [self.statement(s, 1) for s in j.body]
+        if headers and body:
+            body[0].blank_before = True
+        return self.braced(j, f"journey {j.name.name}", _end(j.name.span), headers + body)
+
+    def entry(self, e) -> _Item:
+        if isinstance(e, A.EventEntry):
+            lines = self.pattern_lines("entry", e.pattern, 1)
+        elif isinstance(e, A.AudienceEntry):
+            lines = [f"entry audience {e.segment.name}"]
+        else:
+            text = f"entry read audience {e.segment.name} at {e.at.text}"
+            if e.every is not None:
+                text += f" every {e.every.text}"
+            lines = [text]
+        return _Item(_start(e.span), _end(e.span), [lines])
+
+    def pattern_lines(self, prefix: str, p: A.EventPattern, depth: int, suffix: str = "") -> list[str]:
+        """`prefix event ...suffix` on one line, or split before `where` and the window when
+        it is too long."""
+        head, where, windows, _edge = pattern_clauses(p)
+        one = " ".join([prefix, head, *where, *windows]) + suffix
+        if len(INDENT * depth + one) <= MAX_WIDTH or not (where or windows):
+            return [one]
+        lines = [f"{prefix} {head}"] + [CONTINUATION + c for c in where + windows]
+        lines[-1] += suffix
+        return lines
+
+    # -- statements
+    def statement(self, s, depth: int) -> _Item:
+        start, end = _start(s.span), _end(s.span)
+        if isinstance(s, A.Wait):
+            return _Item(start, end, [[f"wait {s.duration.text}"]])
+        if isinstance(s, A.WaitUntil):
+            when = fmt(s.when)
+            if re.match(r"next(?![A-Za-z0-9_])", when):
+                when = f"({when})"
+            return _Item(start, end, [[f"wait until {when}"]])
+        if isinstance(s, A.WaitUntilNext):
+            text = f"wait until next {s.clock.text}" + (f" in {fmt(s.zone)}" if s.zone is not None else "")
+            return _Item(start, end, [[text]])
+        if isinstance(s, A.WaitForEvent):
+            return self.wait_for(s, depth)
+        if isinstance(s, A.If):
+            return self.if_stmt(s, depth)
+        if isinstance(s, A.Split):
+            return self.split(s, depth)
+        if isinstance(s, A.Enrich):
+            return _Item(start, end, [[f"enrich {s.name.name} = lookup {s.table.name} by {fmt(s.key)}"]])
+        if isinstance(s, A.Send):
+            text = f"send {s.channel.name} {s.message.name}"
+            if s.to is not None:
+                text += f" to {fmt(s.to, CLAUSE_F if s.alias is not None else NONE)}"
+            if s.alias is not None:
+                text += f" as {s.alias.name}"
+            return _Item(start, end, [[text]])
+        if isinstance(s, A.AudienceAction):
+            text = f"add to audience {s.audience.name}" if s.op == "add" else f"remove from audience {s.audience.name}"
+            return _Item(start, end, [[text]])
+        if isinstance(s, A.SetProfile):
+            path = ".".join((s.root, *s.path))
+            return _Item(start, end, [[f"set {path} = {fmt(s.value)}"]])
+        if isinstance(s, A.Exit):
+            return _Item(start, end, [["exit" + (f" {escape_string(s.reason)}" if s.reason is not None else "")]])
+        if isinstance(s, A.Jump):
+            return _Item(start, end, [[f"jump to journey {s.journey.name}"]])
+        raise TypeError(f"cannot format {type(s).__name__}")
+
+    def body(self, stmts, open_pos: Pos, close_pos: Pos, depth: int) -> _Block:
+        return _Block(open_pos, close_pos, [self.statement(s, depth) for s in stmts])
+
+    def if_stmt(self, s: A.If, depth: int) -> _Item:
+        headers: list[list[str]] = []
+        blocks: list[_Block] = []
+        for i, branch in enumerate(s.branches):
+            open_pos, close_pos = self.tok.brace_after(_end(branch.condition.span))
+            cond = fmt(branch.condition)
+            headers.append([f"if {cond} {{" if i == 0 else f"}} elif {cond} {{"])
+            blocks.append(self.body(branch.body, open_pos, close_pos, depth + 1))
+        if s.else_body is not None:
+            after = blocks[-1].close or _start(s.span)
+            open_pos, close_pos = self.tok.brace_after((after[0], after[1] + 1))
+            headers.append(["} else {"])
+            blocks.append(self.body(s.else_body, open_pos, close_pos, depth + 1))
+        headers.append(["}"])
+        return _Item(_start(s.span), _end(s.span), headers, blocks)
+
+    def wait_for(self, s: A.WaitForEvent, depth: int) -> _Item:
+        start, end = _start(s.span), _end(s.span)
+        handlers: list[_Item] = []
+        if s.end_span is not None:
+            h_open, h_close = _start(s.end_span), (s.end_span.end_line, s.end_span.end_column - 1)
+        else:
+            h_open = h_close = end
+        for kind, stmts in (("event", s.on_event), ("timeout", s.on_timeout)):
+            if stmts is None:
+                continue
+            index = self.handler_keyword(h_open, h_close, kind)
+            on_start = self.tok.starts[index] if index is not None else h_open
+            open_pos, close_pos = self.tok.brace_after(self.tok.ends[index + 1] if index is not None else h_open)
+            block = self.body(stmts, open_pos, close_pos, depth + 2)
+            handlers.append(_Item(on_start, (close_pos[0], close_pos[1] + 1), [[f"on {kind} {{"], ["}"]], [block]))
+        lines = self.pattern_lines("wait for", s.pattern, depth)
+        if s.end_span is None:
+            return _Item(start, end, [lines])
+        item = _Item(start, end, [lines[:-1] + [lines[-1] + " {"], ["}"]], [_Block(h_open, h_close, handlers)])
+        item.trail = [0, 0]
+        return item
+
+    def handler_keyword(self, h_open: Pos, h_close: Pos, kind: str) -> Optional[int]:
+        i = self.tok.at_or_after(h_open) + 1
+        stop = self.tok.at_or_after(h_close)
+        depth = 0
+        while i < stop:
+            text = self.tok.texts[i]
+            if text == "{":
+                depth += 1
+            elif text == "}":
+                depth -= 1
+            elif depth == 0 and text == "on" and i + 1 < stop and self.tok.texts[i + 1] == kind:
+                return i
+            i += 1
+        return None
+
+    def split(self, s: A.Split, depth: int) -> _Item:
+        after = _end(s.by.span) if s.by is not None else _start(s.span)
+        open_pos, close_pos = self.tok.brace_after(after)
+        branches: list[_Item] = []
+        for b in s.branches:
+            label_end = _end(b.label.span) if b.label is not None else _end(b.percent.span)
+            b_open, b_close = self.tok.brace_after(label_end)
+            head = f"{b.percent.text}" + (f" as {b.label.name}" if b.label is not None else "") + " {"
+            block = self.body(b.body, b_open, b_close, depth + 2)
+            branches.append(_Item(_start(b.span), _end(b.span), [[head], ["}"]], [block]))
+        head = "split" + (f" by {fmt(s.by)}" if s.by is not None else "") + " {"
+        return _Item(_start(s.span), _end(s.span), [[head], ["}"]], [_Block(open_pos, close_pos, branches)])
+
+    # -- comments
+    def place(self, root: _Block, comment: A.Comment) -> None:
+        pos = (comment.line, comment.column)
+        text = comment.text.rstrip()
+        line_text = self.lines[comment.line - 1] if comment.line - 1 < len(self.lines) else ""
+        own_line = line_text[:comment.column - 1].strip() == ""
+        if own_line:
+            self.place_own_line(root, pos, text)
+        else:
+            prev = self.tok.before(pos)
+            prev_pos = self.tok.starts[prev] if prev >= 0 else pos
+            self.place_trailing(root, pos, prev_pos, text)
+
+    @staticmethod
+    def _containing(block: _Block, pos: Pos, inclusive_end: bool = False) -> Optional[_Item]:
+        for item in block.items:
+            if item.start <= pos and (pos < item.end or (inclusive_end and pos <= item.end)):
+                return item
+        return None
+
+    @staticmethod
+    def _inner_block(item: _Item, pos: Pos) -> Optional[_Block]:
+        for block in item.blocks:
+            if block.open is not None and block.close is not None and block.open < pos < block.close:
+                return block
+        return None
+
+    @staticmethod
+    def _next_item(block: _Block, pos: Pos) -> Optional[_Item]:
+        following = [item for item in block.items if item.start > pos]
+        return min(following, key=lambda item: item.start) if following else None
+
+    def place_own_line(self, block: _Block, pos: Pos, text: str) -> None:
+        while True:
+            item = self._containing(block, pos)
+            if item is None:
+                nxt = self._next_item(block, pos)
+                if nxt is not None:
+                    nxt.leading.append(text)
+                else:
+                    block.end_comments.append(text)
+                return
+            inner = self._inner_block(item, pos)
+            if inner is None:  # inside a multi-line construct, outside its blocks: above it
+                item.leading.append(text)
+                return
+            block = inner
+
+    def place_trailing(self, block: _Block, pos: Pos, prev: Pos, text: str) -> None:
+        while True:
+            item = self._containing(block, prev)
+            if item is None:
+                nxt = self._next_item(block, pos)
+                if nxt is not None:
+                    nxt.leading.append(text)
+                else:
+                    block.end_comments.append(text)
+                return
+            inner = self._inner_block(item, prev)
+            if inner is not None:
+                block = inner
+                continue
+            k, first_line, last_line = self.header_of(item, prev)
+            if pos[0] in (first_line, last_line) and not item.trailing[k]:
+                item.trailing[k].append(text)
+            else:
+                item.leading.append(text)
+            return
+
+    def header_of(self, item: _Item, pos: Pos) -> tuple[int, int, int]:
+        """Which header of `item` holds the token at `pos`, with that header's first and
+        last source lines."""
+        bounds: list[tuple[Pos, Pos]] = []
+        start = item.start
+        for block in item.blocks:
+            bounds.append((start, block.open or start))
+            start = block.close or start
+        last_token = self.tok.before(item.end)
+        bounds.append((start, self.tok.starts[last_token] if last_token >= 0 else item.end))
+        for k, (a, b) in enumerate(bounds):
+            if pos <= b or k == len(bounds) - 1:
+                return k, a[0], b[0]
+        return len(bounds) - 1, bounds[-1][0][0], bounds[-1][1][0]
+
+    # -- output
+    def emit_block(self, block: _Block, depth: int, out: list[str], top: bool = False) -> None:
+        pending: list[str] = []  # comments of items that are not printed move to the next item
+        printed_any = False
+        for item in block.items:
+            if not item.printed:
+                pending += item.leading + [c for cs in item.trailing for c in cs]
+                continue
+            if pending:
+                item.leading = pending + item.leading
+                pending = []
+            if printed_any and (top or item.blank_before):
+                out.append("")
+            self.emit_item(item, depth, out)
+            printed_any = True
+        ends = pending + block.end_comments
+        if ends:
+            if top and printed_any:
+                out.append("")
+            out.extend(INDENT * depth + c for c in ends)
+
+    def emit_item(self, item: _Item, depth: int, out: list[str]) -> None:
+        pad = INDENT * depth
+        # lines: [text, [trailing comments]]; blocks rendered in between
+        lines: list[list] = []
+        overflow: list[str] = []
+
+        def add_header(k: int, merge: bool) -> None:
+            header = item.headers[k]
+            entries = [[line, []] for line in header]
+            entries[item.trail[k]][1] = list(item.trailing[k])
+            if merge and lines:
+                prev = lines[-1]
+                first = entries.pop(0)
+                prev[0] = prev[0] + " " + first[0]
+                prev[1] = prev[1] + first[1]
+            lines.extend(entries)
+
+        add_header(0, False)
+        for k, block in enumerate(item.blocks):
+            if block.empty() and not self.has_printed_items(block):
+                add_header(k + 1, True)
+                continue
+            inner: list[str] = []
+            self.emit_block(block, depth + 1, inner)
+            lines.append([None, inner])
+            add_header(k + 1, False)
+        out.extend(pad + c for c in item.leading)
+        body: list[str] = []
+        for text, extra in lines:
+            if text is None:
+                body.extend(extra)
+                continue
+            comments = extra
+            if len(comments) > 1:
+                overflow.extend(comments[1:])
+                comments = comments[:1]
+            rendered = pad + text if text else ""
+            if comments:
+                rendered += "  " + comments[0]
+            body.append(rendered)
+        out.extend(pad + c for c in overflow)
+        out.extend(body)
+
+    @staticmethod
+    def has_printed_items(block: _Block) -> bool:
+        return any(item.printed for item in block.items)
