@@ -77,6 +77,7 @@ class Out:
     level: int
     ends_name: bool = False   # the last token is a bare name (a `(` after it makes a call)
     ends_where: bool = False  # the text ends inside an open `where` clause
+    cmp_open: bool = True     # a comparison operator after it would extend it (it is not a comparison)
 
 
 def _wrap(out: Out) -> Out:
@@ -193,7 +194,7 @@ def _unary(e: A.Unary, follow):
         operand = _child(e.operand, L_NOT, follow)
         if re.match(r"in(?![A-Za-z0-9_])", operand.text):  # would lex as `not in`
             operand = _wrap(render(e.operand, NONE))
-        return Out(f"not {operand.text}", L_NOT, operand.ends_name, operand.ends_where)
+        return Out(f"not {operand.text}", L_NOT, operand.ends_name, operand.ends_where, operand.cmp_open)
     operand = _child(e.operand, L_NEG, follow)
     return Out(f"-{operand.text}", L_NEG, operand.ends_name, operand.ends_where)
 
@@ -207,7 +208,7 @@ def _binary(e: A.Binary, follow):
     else:  # left-associative
         left = _child(e.left, level, frozenset({kind}))
         right = _child(e.right, level + 1, follow)
-    return Out(f"{left.text} {e.op} {right.text}", level, right.ends_name, right.ends_where)
+    return Out(f"{left.text} {e.op} {right.text}", level, right.ends_name, right.ends_where, kind != CMP)
 
 
 def _chain(e: A.BoolChain, follow):
@@ -222,7 +223,7 @@ def _chain(e: A.BoolChain, follow):
         parts.append(out.text)
         last = out
     assert last is not None
-    return Out(f" {e.op} ".join(parts), level, last.ends_name, last.ends_where)
+    return Out(f" {e.op} ".join(parts), level, last.ends_name, last.ends_where, last.cmp_open)
 
 
 # ---------------------------------------------------------------- history predicates
@@ -255,7 +256,7 @@ def _history(e: A.HistoryPred, follow):
         else:
             field = fmt(e.field) if e.field is not None else ""
             head = f"sum({field}) of"
-        pat = render_pattern(p, frozenset({CMP}), where_in_parens=where_last)
+        pat = render_pattern(p, frozenset({CMP}))
         value_expr = e.value if e.value is not None else A.NullLit(span=e.span)
         value = _child(value_expr, L_ADD, inner_follow)
         out = Out(f"{head} {pat.text} {e.cmp or '=='} {value.text}", L_PRIMARY, value.ends_name, value.ends_where)
@@ -268,15 +269,19 @@ def event_types_text(p: A.EventPattern) -> str:
     return ", ".join(t if _DOTTED.match(t) else escape_string(t) for t in p.types)
 
 
-def pattern_clauses(p: A.EventPattern, tail_follow: frozenset = NONE, where_in_parens: bool = False
-                    ) -> tuple[str, list[str], list[str], Out]:
+def pattern_clauses(p: A.EventPattern, tail_follow: frozenset = NONE) -> tuple[str, list[str], list[str], Out]:
     """(head, [where clause], [window clauses], right edge) of a pattern in canonical order:
-    `event TYPES as A from D`, `where P`, then the window."""
-    head = f"event {event_types_text(p)}"
+    `event TYPES as A from D`, `where P`, then the window.
+
+    In `count`/`sum`, a pattern is followed by a comparison operator (`tail_follow` holds
+    CMP); a `where P` printed last would take that operator into P unless P is itself a
+    comparison, so such a `where` is printed before `as`/`from` instead."""
+    types = f"event {event_types_text(p)}"
+    named = []
     if p.alias is not None:
-        head += f" as {p.alias.name}"
+        named.append(f"as {p.alias.name}")
     if p.dataset is not None:
-        head += f" from {name_or_string(p.dataset)}"
+        named.append(f"from {name_or_string(p.dataset)}")
     windows = []
     if p.after is not None:
         windows.append(f"after {p.after.name}" + (f" within {p.within.text}" if p.within is not None else ""))
@@ -288,19 +293,25 @@ def pattern_clauses(p: A.EventPattern, tail_follow: frozenset = NONE, where_in_p
         windows.append(f"before {p.before.text} ago")
     edge = Out("", L_PRIMARY)
     where = []
+    head = " ".join([types, *named])
     if p.where is not None:
-        if where_in_parens:
-            w = _wrap(render(p.where, NONE))
+        if windows:
+            w = render(p.where, CLAUSE_F)
+            where.append(f"where {w.text}")
         else:
-            w = render(p.where, CLAUSE_F if windows else tail_follow)
-        where.append(f"where {w.text}")
-        if not windows:
+            w = render(p.where, tail_follow)
+            if CMP in tail_follow and w.cmp_open:
+                if named:  # `event T where P as A CMP N`: the clause after P ends it
+                    head = " ".join([types, f"where {render(p.where, CLAUSE_F).text}", *named])
+                    return head, [], windows, edge
+                w = _wrap(w)  # cannot come from parsed text; best effort
+            where.append(f"where {w.text}")
             edge = Out("", L_PRIMARY, w.ends_name, ends_where=True)
     return head, where, windows, edge
 
 
-def render_pattern(p: A.EventPattern, tail_follow: frozenset = NONE, where_in_parens: bool = False) -> Out:
-    head, where, windows, edge = pattern_clauses(p, tail_follow, where_in_parens)
+def render_pattern(p: A.EventPattern, tail_follow: frozenset = NONE) -> Out:
+    head, where, windows, edge = pattern_clauses(p, tail_follow)
     return Out(" ".join([head, *where, *windows]), L_PRIMARY, edge.ends_name, edge.ends_where)
 
 

@@ -29,6 +29,11 @@ CONTINUATION = "    "  # indentation of a pattern's continuation lines, relative
 
 Pos = tuple[int, int]
 
+# words that can continue an expression: a segment condition starting with a bare name
+# spelled like one of them is parenthesised
+_CONTINUING_WORDS = frozenset({"and", "or", "in", "as", "from", "where", "within", "between", "before", "after",
+                               "of", "description", "evaluation"})
+
 
 def format_source(source: A.SourceFile) -> str:
     """The canonical text of a parsed file."""
@@ -127,10 +132,11 @@ class _Item:
     headers: list[list[str]]
     blocks: list[_Block] = field(default_factory=list)
     trail: list[int] = field(default_factory=list)
-    leading: list[str] = field(default_factory=list)
+    leading: list[tuple[str, bool]] = field(default_factory=list)  # (comment, blank line after it)
     trailing: list[list[str]] = field(default_factory=list)
     printed: bool = True
     blank_before: bool = False
+    alt: Optional[list[str]] = None  # the lines to print instead when every block is empty
 
     def __post_init__(self) -> None:
         if not self.trail:
@@ -272,8 +278,7 @@ class _Formatter:
 
         for i, text in enumerate(texts):
             first = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text)
-            if i > 0 and (text[:1] in "-[" or (first and first.group() in KEYWORDS and first.group() not in (
-                    "not", "has", "no", "count", "sum", "true", "false", "null"))):
+            if i > 0 and (text[:1] in "-[" or (first and first.group() in _CONTINUING_WORDS)):
                 wrap(i)  # a leading `-` or `[` would continue the previous condition
             elif i == 0 and first and first.group() in ("description", "evaluation"):
                 wrap(i)
@@ -459,7 +464,7 @@ class _Formatter:
         if s.end_span is None:
             return _Item(start, end, [lines])
         item = _Item(start, end, [lines[:-1] + [lines[-1] + " {"], ["}"]], [_Block(h_open, h_close, handlers)])
-        item.trail = [0, 0]
+        item.alt = lines  # `{ }` without handlers or comments is dropped
         return item
 
     def handler_keyword(self, h_open: Pos, h_close: Pos, kind: str) -> Optional[int]:
@@ -497,7 +502,8 @@ class _Formatter:
         line_text = self.lines[comment.line - 1] if comment.line - 1 < len(self.lines) else ""
         own_line = line_text[:comment.column - 1].strip() == ""
         if own_line:
-            self.place_own_line(root, pos, text)
+            following = self.lines[comment.line] if comment.line < len(self.lines) else "x"
+            self.place_own_line(root, pos, text, following.strip() == "")
         else:
             prev = self.tok.before(pos)
             prev_pos = self.tok.starts[prev] if prev >= 0 else pos
@@ -522,19 +528,19 @@ class _Formatter:
         following = [item for item in block.items if item.start > pos]
         return min(following, key=lambda item: item.start) if following else None
 
-    def place_own_line(self, block: _Block, pos: Pos, text: str) -> None:
+    def place_own_line(self, block: _Block, pos: Pos, text: str, blank_after: bool = False) -> None:
         while True:
             item = self._containing(block, pos)
             if item is None:
                 nxt = self._next_item(block, pos)
                 if nxt is not None:
-                    nxt.leading.append(text)
+                    nxt.leading.append((text, blank_after))
                 else:
                     block.end_comments.append(text)
                 return
             inner = self._inner_block(item, pos)
             if inner is None:  # inside a multi-line construct, outside its blocks: above it
-                item.leading.append(text)
+                item.leading.append((text, blank_after))
                 return
             block = inner
 
@@ -544,7 +550,7 @@ class _Formatter:
             if item is None:
                 nxt = self._next_item(block, pos)
                 if nxt is not None:
-                    nxt.leading.append(text)
+                    nxt.leading.append((text, False))
                 else:
                     block.end_comments.append(text)
                 return
@@ -556,7 +562,7 @@ class _Formatter:
             if pos[0] in (first_line, last_line) and not item.trailing[k]:
                 item.trailing[k].append(text)
             else:
-                item.leading.append(text)
+                item.leading.append((text, False))
             return
 
     def header_of(self, item: _Item, pos: Pos) -> tuple[int, int, int]:
@@ -580,7 +586,7 @@ class _Formatter:
         printed_any = False
         for item in block.items:
             if not item.printed:
-                pending += item.leading + [c for cs in item.trailing for c in cs]
+                pending += item.leading + [(c, False) for cs in item.trailing for c in cs]
                 continue
             if pending:
                 item.leading = pending + item.leading
@@ -589,7 +595,7 @@ class _Formatter:
                 out.append("")
             self.emit_item(item, depth, out)
             printed_any = True
-        ends = pending + block.end_comments
+        ends = [c for c, _ in pending] + block.end_comments
         if ends:
             if top and printed_any:
                 out.append("")
@@ -612,16 +618,23 @@ class _Formatter:
                 prev[1] = prev[1] + first[1]
             lines.extend(entries)
 
-        add_header(0, False)
-        for k, block in enumerate(item.blocks):
-            if block.empty() and not self.has_printed_items(block):
-                add_header(k + 1, True)
-                continue
-            inner: list[str] = []
-            self.emit_block(block, depth + 1, inner)
-            lines.append([None, inner])
-            add_header(k + 1, False)
-        out.extend(pad + c for c in item.leading)
+        if item.alt is not None and all(block.empty() for block in item.blocks):
+            lines.extend([line, []] for line in item.alt)
+            lines[0][1] = [c for cs in item.trailing for c in cs]
+        else:
+            add_header(0, False)
+            for k, block in enumerate(item.blocks):
+                if block.empty():
+                    add_header(k + 1, True)
+                    continue
+                inner: list[str] = []
+                self.emit_block(block, depth + 1, inner)
+                lines.append([None, inner])
+                add_header(k + 1, False)
+        for comment, blank_after in item.leading:
+            out.append(pad + comment)
+            if blank_after:
+                out.append("")
         body: list[str] = []
         for text, extra in lines:
             if text is None:
@@ -637,7 +650,3 @@ class _Formatter:
             body.append(rendered)
         out.extend(pad + c for c in overflow)
         out.extend(body)
-
-    @staticmethod
-    def has_printed_items(block: _Block) -> bool:
-        return any(item.printed for item in block.items)

@@ -74,8 +74,20 @@ def parse_timestamp(text: str) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
+_FORMATTED: dict[int, str] = {}
+
+
 def format_timestamp(ms: int) -> str:
     """Epoch milliseconds -> `2026-11-20T10:30:00Z` (`.250Z` only when the fraction is non-zero)."""
+    text = _FORMATTED.get(ms)
+    if text is None:
+        if len(_FORMATTED) > 100_000:
+            _FORMATTED.clear()
+        text = _FORMATTED[ms] = _format_timestamp(int(ms))
+    return text
+
+
+def _format_timestamp(ms: int) -> str:
     moment = _EPOCH + timedelta(milliseconds=ms)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     fraction = ms % 1000

@@ -93,6 +93,8 @@ JOURNEY_CASES = [
      jour("wait for event a.click as c within 1d", "set profile.a = c.x"), [("E111", "c")]),
     ("wait alias after a wait whose timeout exits",
      jour("wait for event a.click as c within 1d { on timeout { exit } }", "set profile.a = c.x"), []),
+    ("wait alias after a wait without a time limit",
+     jour("wait for event a.click as c", "set profile.a = c.x"), []),
     ("if-condition alias inside its branch only",
      jour("if has event a.buy as b { set profile.a = b.x } elif profile.y { set profile.b = b.x }",
           "set profile.c = b.x"), [("E111", "b"), ("E111", "b")]),

@@ -16,7 +16,8 @@ Guarantees (LANGUAGE.md section 3, "Binding"):
 * a pattern's alias is the candidate inside its own `where`; `after A` names a visible alias.
 * in a journey, the entry alias (and `event`, for an event entry) are journey-wide;
   `wait for event ... as A` binds A inside `on event` and after the wait when the timeout
-  path cannot reach there; `enrich N` and `send ... as N` bind for later statements on
+  path cannot reach there (it exits, or the wait has no `within`, so that only the
+  journey's timeout, which ends the instance, can end the wait); `enrich N` and `send ... as N` bind for later statements on
   their path; an `if` branch body sees the aliases its condition binds. After a branching
   statement only names bound on every path that falls through are visible.
 """
@@ -255,6 +256,8 @@ def statement(ctx: _Context, stmt: A.Stmt, env: Env) -> Optional[Env]:
             arrived[stmt.pattern.alias.name] = "alias"
         on_event = block(ctx, stmt.on_event, arrived) if stmt.on_event is not None else arrived
         on_timeout = block(ctx, stmt.on_timeout, env) if stmt.on_timeout is not None else env
+        if stmt.pattern.within is None:
+            on_timeout = None  # no time limit: only the journey's timeout ends the wait, and the instance
         return _join([on_event, on_timeout])
     return env
 

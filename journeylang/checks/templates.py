@@ -81,13 +81,35 @@ def check_templates(analysis: Analysis) -> None:
                 continue
             try:
                 tree = _ENV.parse(template.text)
+                # compiling finds what parsing does not (an unknown filter or test)
+                free = meta.find_undeclared_variables(tree) - set(_ENV.globals)
             except TemplateSyntaxError as exc:
                 analysis.diagnostics.add(
                     "E142", f"template syntax error in `{field.name.name}` of message `{decl.name.name}`: "
-                            f"{_lower_first(exc.message or 'invalid template').rstrip('.')}",
-                    template.line_span(exc.lineno), "Jinja2 syntax: `{{ expression }}`, `{% if %}...{% endif %}`")
+                            f"{_syntax_message(exc)}",
+                    template.line_span(exc.lineno), _syntax_hint(exc))
                 continue
-            _free_names(analysis, decl, field, template, tree)
+            _free_names(analysis, decl, field, template, tree, free)
+
+
+def _syntax_hint(exc: TemplateSyntaxError) -> str:
+    unknown = re.match(r"No (filter|test) named '([^']+)'", exc.message or "")
+    if unknown is not None:
+        table = _ENV.filters if unknown.group(1) == "filter" else _ENV.tests
+        close = did_you_mean(unknown.group(2), table)
+        if close:
+            return close
+        return f"Jinja2 {unknown.group(1)}s: " + ", ".join(f"`{n}`" for n in sorted(table)[:12]) + ", ..."
+    return "Jinja2 syntax: `{{ expression }}`, `{% if %}...{% endif %}`, `{% for x in xs %}...{% endfor %}`"
+
+
+def _syntax_message(exc: TemplateSyntaxError) -> str:
+    message = exc.message or "invalid template"
+    unclosed = re.search(r"The innermost block that needs to be closed is '(\w+)'", message)
+    if message.startswith("Unexpected end of template") and unclosed is not None:
+        tag = unclosed.group(1)
+        return f"unexpected end of template: `{{% {tag} %}}` is not closed with `{{% end{tag} %}}`"
+    return _lower_first(message.split("\n")[0]).rstrip(".")
 
 
 def _lower_first(text: str) -> str:
@@ -129,11 +151,10 @@ def _name_lines(tree: nodes.Template) -> dict[str, int]:
 
 
 def _free_names(analysis: Analysis, message: A.MessageDecl, field: A.MessageField, template: _Template,
-                tree: nodes.Template) -> None:
+                tree: nodes.Template, used: set[str]) -> None:
     sends = analysis.sends_of_message.get(message.name.name, [])
     if not sends:
         return
-    used = sorted(meta.find_undeclared_variables(tree) - set(_ENV.globals))
     lines = _name_lines(tree)
     for name in sorted(used, key=lambda n: (lines.get(n, 0), n)):
         missing = []

@@ -135,7 +135,7 @@ def validate(raw: bytes) -> Union[tuple[int, dict, list[str]], str]:
     identities = record_identities(data)
     if isinstance(identities, str):
         return identities
-    if _too_deep(data):
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _too_deep(data):
         return f"record nested deeper than {MAX_DEPTH} levels"
     return ts, data, identities
 

@@ -156,8 +156,9 @@ class Runtime:
         elif kind == "segments":
             if subject.merged_into is None and subject.segment_token == token:
                 self.now = due
-                subject.segment_due = None
-                self._update_segments(subject, due, self.segments.streaming)
+                subject.timer_due = None
+                names = [n for n, d in sorted(subject.segment_due.items()) if d <= due]
+                self._update_segments(subject, due, names, rescan=names)
                 self._enter_audiences(due)
         elif kind == "read":
             self.now = due
@@ -255,18 +256,36 @@ class Runtime:
             survivor.instances[journey] = older
         other.instances = {}
 
-    def _update_segments(self, profile: ProfileState, now: int, names: list[str]) -> None:
-        for segment, member in self.segments.update(profile, now, names, self):
+    def _update_segments(self, profile: ProfileState, now: int, names: list[str], event: Optional[Event] = None,
+                         rescan=()) -> None:
+        """Re-evaluate `names`; keep each segment's next window boundary and one timer per profile."""
+        engine, dues = self.segments, profile.segment_due
+        if profile.dirty:
+            profile.dirty = False
+            names, rescan = engine.streaming, engine.streaming
+        for name in rescan:
+            due = engine.next_boundary(name, profile, now)
+            if due is None:
+                dues.pop(name, None)
+            else:
+                dues[name] = due
+        if event is not None:
+            for name in names:
+                due = engine.boundary_from_event(name, event, now)
+                if due is not None and (name not in dues or due < dues[name]):
+                    dues[name] = due
+        for segment, member in engine.update(profile, now, names, self):
             self.sink.write("segments", {"time": format_timestamp(now), "segment": segment, "profile": profile.id,
                                          "change": "entered" if member else "exited"})
             if member:
                 for journey in self.audience_entries.get(segment, ()):
                     self.pending_audience.append((journey, profile))
-        due = self.segments.next_boundary(profile, now)
-        if due is not None and due != profile.segment_due:
-            profile.segment_due = due
-            profile.segment_token += 1
-            self.schedule(due, "segments", profile, profile.segment_token)
+        if dues:
+            due = min(dues.values())
+            if profile.timer_due is None or due < profile.timer_due:
+                profile.timer_due = due
+                profile.segment_token += 1
+                self.schedule(due, "segments", profile, profile.segment_token)
 
     def _enter_audiences(self, now: int) -> None:
         pending = sorted(self.pending_audience, key=lambda item: item[0])
@@ -300,8 +319,8 @@ class Runtime:
                 if events[0].ts <= now - horizon:
                     profile.prune(self.horizon, now, self.star_horizon)
         names = self.segments.relevant(event_type)
-        if names or profile.segment_due is not None:
-            self._update_segments(profile, now, names)
+        if names or profile.dirty:
+            self._update_segments(profile, now, names, event)
         # step 3: exit criteria, then waiting instances (journeys by name)
         for journey in sorted(profile.instances):
             instance = profile.instances.get(journey)

@@ -69,14 +69,21 @@ class SegmentEngine:
                 self.any_type.append(name)
             for event_type in sorted(self.types[name] - {"*"}):
                 self.by_type.setdefault(event_type, []).append(name)
-        # windowed patterns of streaming segments, for boundary timers
-        self.windowed: list[A.EventPattern] = []
+        # windowed patterns each streaming segment reads (through in_segment too), for boundary timers
+        self.windowed: dict[str, list[A.EventPattern]] = {}
+        self.windowed_by_type: dict[str, dict[str, list[A.EventPattern]]] = {}
         for name in self.streaming:
-            closure = [name] + [r for r in self._closure(name, refs) if r != name]
-            for member in closure:
+            patterns: list[A.EventPattern] = []
+            for member in self._closure(name, refs):
                 for pattern in _patterns_in(self.decls[member]):
-                    if window_boundaries(pattern, 0) and pattern not in self.windowed:
-                        self.windowed.append(pattern)
+                    if window_boundaries(pattern, 0) and pattern not in patterns:
+                        patterns.append(pattern)
+            self.windowed[name] = patterns
+            by_type: dict[str, list[A.EventPattern]] = {}
+            for pattern in patterns:
+                for event_type in pattern.types or ("*",):
+                    by_type.setdefault(event_type, []).append(pattern)
+            self.windowed_by_type[name] = by_type
 
     def _closure(self, name: str, refs: dict) -> list[str]:
         seen, stack, order = set(), [name], []
@@ -111,13 +118,27 @@ class SegmentEngine:
                 changes.append((name, member))
         return changes
 
-    def next_boundary(self, profile, now: int) -> Optional[int]:
+    def next_boundary(self, name: str, profile, now: int) -> Optional[int]:
+        """The next instant after `now` at which an event enters or leaves one of the
+        segment's windows (a full scan of the relevant history)."""
         best = None
-        for pattern in self.windowed:
+        for pattern in self.windowed.get(name, ()):
             for event in profile.events_of(pattern.types):
                 for instant in window_boundaries(pattern, event.ts):
                     if instant > now and (best is None or instant < best):
                         best = instant
+        return best
+
+    def boundary_from_event(self, name: str, event, now: int) -> Optional[int]:
+        """The earliest boundary a newly arrived event adds to the segment (incremental)."""
+        by_type = self.windowed_by_type.get(name)
+        if not by_type:
+            return None
+        best = None
+        for pattern in by_type.get(event.type, []) + by_type.get("*", []):
+            for instant in window_boundaries(pattern, event.ts):
+                if instant > now and (best is None or instant < best):
+                    best = instant
         return best
 
 

@@ -54,7 +54,7 @@ class Instance:
 
 class ProfileState:
     __slots__ = ("id", "created_seq", "attrs", "history", "all_events", "instances", "entries",
-                 "membership", "sent", "merged_into", "segment_token", "segment_due")
+                 "membership", "sent", "merged_into", "segment_token", "segment_due", "timer_due", "dirty")
 
     def __init__(self, profile_id: str, created_seq: int) -> None:
         self.id = profile_id
@@ -68,7 +68,9 @@ class ProfileState:
         self.sent: dict[str, list[int]] = {}        # channel -> times of sent marketing messages
         self.merged_into: Optional["ProfileState"] = None
         self.segment_token = 0
-        self.segment_due: Optional[int] = None
+        self.segment_due: dict[str, int] = {}       # streaming segment -> next window boundary
+        self.timer_due: Optional[int] = None        # when the pending segment timer fires
+        self.dirty = False                          # history changed by a merge: rescan boundaries
 
     def add_event(self, event: Event, keep_type: bool, keep_all: bool) -> None:
         if keep_type:
@@ -123,3 +125,4 @@ class ProfileState:
         for channel, times in other.sent.items():
             self.sent[channel] = sorted(self.sent.get(channel, []) + times)
         other.merged_into = self
+        self.dirty = True
