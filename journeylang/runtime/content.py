@@ -3,9 +3,10 @@
 Consumes: message declarations (inline or `file` templates, relative to the declaring
 file) and lookup declarations. Produces: `render_message(...) -> dict | error text` and
 `LookupTable.get(key)`.
-Guarantees: templates run in Jinja2's sandbox; a missing value is *undefined*: it may be
-chained, tested and defaulted, but printing, iterating or comparing it is an error (the
-send fails with that reason); email bodies are HTML-escaped; rendering is pure.
+Guarantees: templates run in Jinja2's sandbox; `a.b` on a record reads its field `b` (never
+a dict method); a missing value is *undefined*: it may be chained, tested and defaulted,
+but printing, iterating or comparing it is an error (the send fails with that reason);
+email bodies are HTML-escaped; rendering is pure.
 """
 from __future__ import annotations
 
@@ -34,9 +35,20 @@ class StrictChainableUndefined(ChainableUndefined, StrictUndefined):
         return ""
 
 
+class _DataEnvironment(SandboxedEnvironment):
+    """`a.b` on a record (a dict) reads its field `b`, never a dict method (`items`, `keys`, `get`...)."""
+
+    def getattr(self, obj, attribute):
+        if isinstance(obj, dict) and isinstance(attribute, str):
+            if attribute in obj:
+                return obj[attribute]
+            return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def _environment(autoescape: bool) -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictChainableUndefined, autoescape=autoescape,
-                                keep_trailing_newline=False)
+    return _DataEnvironment(undefined=StrictChainableUndefined, autoescape=autoescape,
+                            keep_trailing_newline=False)
 
 
 _PLAIN = _environment(False)

@@ -5,13 +5,15 @@ Produces: one action per final attempt (`sent`, `suppressed` with `no consent` o
 `frequency cap`, `failed` with `no address` or the template error); a send inside quiet
 hours is deferred (the instance waits at the node; the trace shows it; no action yet).
 Guarantees: marketing caps count only `sent` marketing messages in `(now - D, now]`;
-transactional messages skip consent, caps and quiet hours; addresses default per channel
-(ads: SHA-256 of the lower-cased email).
+transactional messages skip consent, caps and quiet hours; quiet hours use the profile's
+zone, or the policy's default when that is null or unknown (UTC when the default is unknown
+too); addresses default per channel (ads: SHA-256 of the lower-cased email).
 """
 from __future__ import annotations
 
 import hashlib
 from typing import Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import ast as A
 from .content import MessageTemplates, template_value
@@ -20,6 +22,16 @@ from .interpreter import context, local_minutes, next_local_time, zone_of
 from .values import to_json_value
 
 CONSENT_CHANNELS = {"email", "sms", "push", "ads"}  # inapp and webhook have no consent attribute
+
+
+def _known_zone(name) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def _get(attrs: dict, *path: str):
@@ -57,8 +69,8 @@ class SendPolicy:
         zone_name = None
         if self.quiet_zone is not None:
             zone_name = self.quiet_zone(context(rt, instance, now))
-        if not isinstance(zone_name, str) or not zone_name:
-            zone_name = quiet.default_zone
+        if not _known_zone(zone_name):
+            zone_name = quiet.default_zone  # null or unknown profile zone: the default (itself UTC if unknown)
         zone = zone_of(zone_name)
         minute = local_minutes(now, zone)
         start, end = quiet.start.minutes, quiet.end.minutes
