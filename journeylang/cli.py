@@ -96,12 +96,12 @@ def _report(analysis, fmt: str, *, warnings: bool, out=None) -> tuple[int, int]:
     diagnostics = [d for d in analysis.sorted_diagnostics() if warnings or d.severity == "error"]
     errors = sum(1 for d in diagnostics if d.severity == "error")
     if fmt == "json":
-        print(render_json(diagnostics, files=len(analysis.program.files)), file=out)
+        print(render_json(diagnostics, files=analysis.program.file_count), file=out)
     else:
         if diagnostics:
             print(render_text(diagnostics, _sources(analysis)), file=out)
-        print(summary_line(diagnostics) + f" in {len(analysis.program.files)} file"
-              + ("s" if len(analysis.program.files) != 1 else ""), file=out)
+        count = analysis.program.file_count
+        print(summary_line(diagnostics) + f" in {count} file" + ("s" if count != 1 else ""), file=out)
     return errors, len(diagnostics) - errors
 
 

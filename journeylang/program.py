@@ -27,6 +27,7 @@ class Program:
     messages: dict[str, A.MessageDecl] = field(default_factory=dict)
     lookups: dict[str, A.LookupDecl] = field(default_factory=dict)
     policies: list[A.PolicyDecl] = field(default_factory=list)
+    file_count: int = 0  # files read, including those that failed to parse
     duplicates: list[tuple[A.Decl, A.Decl]] = field(default_factory=list)  # (later, first)
 
     def source_of(self, path: str) -> Optional[A.SourceFile]:
@@ -80,7 +81,7 @@ def load_program(paths: list[str], sources: Optional[dict[str, str]] = None) -> 
     else:
         texts = dict(sorted(sources.items()))
         root = project_root(list(texts)) if texts else os.path.abspath(".")
-    program = Program(root=root)
+    program = Program(root=root, file_count=len(texts))
     for path, text in texts.items():
         source, problems = parse_source(text, path)
         diagnostics.extend(problems)
