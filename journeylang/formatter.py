@@ -69,14 +69,16 @@ class _Tokens:
             self.ends.append((line, col))
             self.texts.append(tok)
         self.match: dict[int, int] = {}
-        stack: list[int] = []
+        stacks: dict[str, list[int]] = {"{": [], "(": []}
         for i, tok in enumerate(self.texts):
-            if tok == "{":
-                stack.append(i)
-            elif tok == "}" and stack:
-                opened = stack.pop()
-                self.match[opened] = i
-                self.match[i] = opened
+            if tok in ("{", "("):
+                stacks[tok].append(i)
+            elif tok in ("}", ")"):
+                stack = stacks["{" if tok == "}" else "("]
+                if stack:
+                    opened = stack.pop()
+                    self.match[opened] = i
+                    self.match[i] = opened
 
     def at_or_after(self, pos: Pos) -> int:
         return bisect.bisect_left(self.starts, pos)
@@ -85,11 +87,25 @@ class _Tokens:
         """Index of the last token starting before `pos` (-1 if none)."""
         return bisect.bisect_left(self.starts, pos) - 1
 
+    def start_before(self, pos: Pos) -> Pos:
+        """Start of the token before `pos` (a clause keyword before its value)."""
+        i = self.before(pos)
+        return self.starts[i] if i >= 0 else pos
+
     def find(self, text: str, pos: Pos) -> int:
         i = self.at_or_after(pos)
         while i < len(self.texts) and self.texts[i] != text:
             i += 1
         return i
+
+    def unparen(self, start: Pos, end: Pos) -> tuple[Pos, Pos]:
+        """The range of an expression with the parentheses around it."""
+        first, last = self.at_or_after(start), self.before(end)
+        if not 0 <= first <= last < len(self.texts):
+            return start, end
+        while first > 0 and self.texts[first - 1] == "(" and self.match.get(first - 1) == last + 1:
+            first, last = first - 1, last + 1
+        return self.starts[first], self.ends[last]
 
     def brace_after(self, pos: Pos) -> tuple[Pos, Pos]:
         """Positions of the first `{` at or after `pos` and of its matching `}`."""
@@ -261,7 +277,12 @@ class _Formatter:
                                            printed=seg.evaluation == "batch"))
         texts = self.conditions(seg.conditions)
         for cond, text in zip(seg.conditions, texts):
-            items.append(_Item(_start(cond.span), _end(cond.span), [[text]]))
+            lines = [text]
+            if len(INDENT + text) > MAX_WIDTH and isinstance(cond, A.HistoryPred) and cond.kind in ("has", "no") \
+                    and not text.startswith("("):
+                head = cond.kind + (f" {cond.quantifier}" if cond.quantifier else "")
+                lines = self.pattern_lines(head, cond.pattern, 1)
+            items.append(_Item(*self.tok.unparen(_start(cond.span), _end(cond.span)), [lines]))
         return self.braced(seg, f"segment {seg.name.name}", _end(seg.name.span), items)
 
     def conditions(self, conditions) -> list[str]:
@@ -296,8 +317,8 @@ class _Formatter:
         open_pos, close_pos = self.tok.brace_after(_end(msg.name.span))
         items: list[_Item] = []
         if msg.channel is not None:
-            index = self.tok.before(_start(msg.channel.span))
-            items.append(_Item(self.tok.starts[index], _end(msg.channel.span), [[f"channel {msg.channel.name}"]]))
+            items.append(_Item(self.tok.start_before(_start(msg.channel.span)), _end(msg.channel.span),
+                               [[f"channel {msg.channel.name}"]]))
         if msg.transactional:
             exclude = [(_start(f.span), _end(f.span)) for f in msg.fields]
             index = self.keyword(open_pos, close_pos, "transactional", exclude)
@@ -347,8 +368,8 @@ class _Formatter:
             text = f"reentry after {r.after.text}" if r.mode == "after" and r.after is not None else f"reentry {r.mode}"
             headers.append(_Item(_start(r.span), _end(r.span), [[text]]))
         if j.timeout is not None:
-            index = self.tok.before(_start(j.timeout.span))
-            headers.append(_Item(self.tok.starts[index], _end(j.timeout.span), [[f"timeout {j.timeout.text}"]]))
+            headers.append(_Item(self.tok.start_before(_start(j.timeout.span)), _end(j.timeout.span),
+                                 [[f"timeout {j.timeout.text}"]]))
         if j.dedup is not None:
             d = j.dedup
             key = fmt(d.key, CLAUSE_F if d.within is not None else NONE)
@@ -573,8 +594,7 @@ class _Formatter:
         for block in item.blocks:
             bounds.append((start, block.open or start))
             start = block.close or start
-        last_token = self.tok.before(item.end)
-        bounds.append((start, self.tok.starts[last_token] if last_token >= 0 else item.end))
+        bounds.append((start, item.end))
         for k, (a, b) in enumerate(bounds):
             if pos <= b or k == len(bounds) - 1:
                 return k, a[0], b[0]

@@ -153,8 +153,9 @@ def _peek_ts(raw: bytes) -> Optional[int]:
 class LogReader:
     """Merges the files into one stream in log order; collects rejections as it goes."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], until: Optional[int] = None) -> None:
         self.paths = paths
+        self.until = until  # records after this instant are not taken (nor counted as read)
         self.rejections: list[Rejection] = []
         self.seen_ids: set[str] = set()
         self.read = 0
@@ -209,7 +210,9 @@ class LogReader:
 
     def __iter__(self) -> Iterator[LogRecord]:
         streams = [self._stream(i) for i in range(len(self.paths))]
-        for _key, index, number, raw in heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2])):
+        for key, index, number, raw in heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2])):
+            if self.until is not None and key > self.until:
+                return
             self.read += 1
             result = validate(raw)
             if isinstance(result, str):

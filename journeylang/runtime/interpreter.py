@@ -220,6 +220,7 @@ def step(rt, instance, now: int) -> None:
             value = node.expr(context(rt, instance, now))
             _set_path(instance.profile.attrs, node.stmt.path, to_json_value(value))
             rt.trace(now, instance, node.id, "set", detail={"value": to_json_value(value)})
+            rt.profile_changed(instance.profile, now)
         elif kind == "jump":
             rt.trace(now, instance, node.id, "jump", detail={"journey": node.stmt.journey.name})
             rt.try_enter(node.stmt.journey.name, instance.profile, now, instance.entry_event, via=instance.journey)

@@ -287,6 +287,11 @@ class Runtime:
                 profile.segment_token += 1
                 self.schedule(due, "segments", profile, profile.segment_token)
 
+    def profile_changed(self, profile: ProfileState, now: int) -> None:
+        """Attributes changed inside a journey (`set profile`): streaming membership follows."""
+        self._update_segments(profile, now, self.segments.relevant(None))
+        self._enter_audiences(now)
+
     def _enter_audiences(self, now: int) -> None:
         pending = sorted(self.pending_audience, key=lambda item: item[0])
         self.pending_audience = []
@@ -391,7 +396,7 @@ def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optio
     """Replay and write the outputs; returns (report, sink)."""
     sink = OutputSink(out_dir)
     runtime = Runtime(analysis, sink)
-    reader = LogReader(events)
+    reader = LogReader(events, until)
     runtime.run(reader, until, progress)
     for rejection in reader.rejections:
         sink.write("rejected", {"file": rejection.file, "line": rejection.line, "reason": rejection.reason,

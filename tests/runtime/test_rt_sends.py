@@ -7,6 +7,8 @@ import pytest
 
 from harness import ev, message, pid, prof, run, t
 
+from journeylang.timeparse import parse_timestamp
+
 AL = pid("al")
 
 
@@ -39,15 +41,9 @@ journey j {{
     (None, "suppressed"),
 ])
 def test_consent_per_channel(channel, value, status):
-    given = consents(**({channel: value} if value is not None else {}))
     # consent for every other channel does not help
-    for other in ("email", "sms", "push", "ads"):
-        if other != channel:
-            given = {**given, **{}}
-            if other == "ads":
-                given["share"] = {"val": "y"}
-            else:
-                given["marketing"][other] = {"val": "y"}
+    others = {other: "y" for other in ("email", "sms", "push", "ads") if other != channel}
+    given = consents(**others, **({channel: value} if value is not None else {}))
     records = [prof("al", consents=given), ev("al", t(10, "10:00"), "app.go")]
     result = run(one_send(channel), records)
     assert [(a["status"], a["reason"]) for a in result.actions] == [
@@ -108,7 +104,7 @@ def test_suppressed_and_failed_sends_do_not_count_towards_the_cap():
 
 
 def test_caps_are_per_channel_across_journeys_and_skip_transactional():
-    source = message("m") .replace("  transactional\n", "") + message("p", channel="push", transactional=False) + \
+    source = message("m", transactional=False) + message("p", channel="push", transactional=False) + \
         message("receipt") + """
 policy { frequency cap email 1 per 1d }
 journey a { entry event app.go reentry always send email m }
@@ -292,3 +288,12 @@ journey j { entry event app.go as go reentry always send sms m }
                              values=[1, 2, 3])]
     result = run(source, records)
     assert result.actions[0]["content"] == {"body": "mat;block;3"}
+
+
+def test_action_record_shape_and_id():
+    result = run(one_send("email", transactional=True), [prof("al"), ev("al", t(10, "10:00"), "app.go")])
+    [action] = result.actions
+    assert list(action) == ["id", "time", "journey", "instance", "profile", "node", "channel", "message", "to",
+                            "status", "reason", "content"]
+    expected = hashlib.sha256(f"j|{action['instance']}|{action['node']}|{parse_timestamp(t(10, '10:00'))}".encode()).hexdigest()[:20]
+    assert action["id"] == expected and action["time"] == "2026-10-10T10:00:00Z"

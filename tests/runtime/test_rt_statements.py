@@ -227,10 +227,6 @@ def test_set_profile_updates_the_profile_for_later_steps_and_journeys():
     assert [s["detail"] for s in result.events("set")] == [{"value": "gold"}, {"value": None}]
 
 
-@pytest.mark.xfail(strict=True, reason="replay.py: streaming membership is only re-evaluated on profile records, "
-                                       "relevant events and window boundaries; a `set profile` never triggers it, "
-                                       "so an attribute-only segment stays stale (report members 0, no "
-                                       "segments.jsonl line, no audience entry)")
 def test_set_profile_updates_streaming_membership():
     records = [prof("al"), ev("al", t(10, "10:00"), "app.go"), ev("al", t(10, "11:00"), "app.later")]
     result = run(SET_PROFILE, records)

@@ -58,3 +58,10 @@ def test_until_stops_records_after_it():
     assert result.report["records"]["processed"] == 2
     assert result.entries("waiter") == [(t(10, "10:00"), AL)]
     assert result.report["segments"]["recent"]["members"] == 1
+
+
+def test_until_keeps_read_equal_to_processed_plus_rejected():
+    records = RECORDS + [ev("al", t(10, "12:00"), "app.go", _id="late"), ev("al", t(10, "13:00"), "app.go")]
+    result = run(SOURCE, records, until=t(10, "11:00"))
+    counts = result.report["records"]
+    assert counts["read"] == counts["processed"] + counts["rejected"]

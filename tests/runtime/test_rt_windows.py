@@ -265,3 +265,19 @@ def test_batch_segment_read_at_scheduled_instants():
     ]
     assert result.segments == []  # batch segments write no membership changes
     assert result.report["segments"]["recent"] == {"evaluation": "batch", "members": 0}
+
+
+def test_audience_entry_at_the_qualifying_instant():
+    source = ABANDONED_CART + message("nudge") + """
+journey nudge {
+  entry audience abandoned_cart
+  reentry always
+  send email nudge
+}
+"""
+    records = [prof("al"), cart("al", t(10, "10:00"), "commerce.productListAdds", "c1"),
+               cart("al", t(11, "12:00"), "commerce.productListAdds", "c2")]
+    result = run(source, records, until=t(13, "00:00"))
+    # qualifies at 10:30, stops at 10:00 the next day, qualifies again at 12:30 with the second cart
+    assert result.sends() == [(t(10, "10:30"), "nudge", AL, "email", "nudge", "sent"),
+                              (t(11, "12:30"), "nudge", AL, "email", "nudge", "sent")]
