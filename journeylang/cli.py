@@ -79,8 +79,12 @@ def _analyse(paths: list[str], lint: bool = False):
 
 
 def _sources(analysis) -> dict[str, str]:
-    sources = {s.path: s.text for s in analysis.program.files}
-    for diag in analysis.diagnostics.items:
+    return _with_missing_sources({s.path: s.text for s in analysis.program.files}, analysis.diagnostics.items)
+
+
+def _with_missing_sources(sources: dict[str, str], diagnostics) -> dict[str, str]:
+    """Add the text of files diagnostics point into that were not parsed (templates, bad files)."""
+    for diag in diagnostics:
         if diag.span and diag.span.file not in sources and os.path.isfile(diag.span.file):
             try:
                 with open(diag.span.file, encoding="utf-8") as handle:
@@ -121,11 +125,7 @@ def cmd_fmt(args) -> int:
     from .render import render_text
     program, diagnostics = load_program(args.paths)
     if diagnostics:
-        sources = {s.path: s.text for s in program.files}
-        for diag in diagnostics:
-            if diag.span and diag.span.file not in sources and os.path.isfile(diag.span.file):
-                with open(diag.span.file, encoding="utf-8", errors="replace") as handle:
-                    sources[diag.span.file] = handle.read()
+        sources = _with_missing_sources({s.path: s.text for s in program.files}, diagnostics)
         print(render_text(sorted(diagnostics, key=lambda d: d.sort_key()), sources), file=sys.stderr)
         return EXIT_INPUT
     changed = []

@@ -42,6 +42,7 @@ FUNCTIONS: dict[str, tuple[int, Optional[int]]] = {
     "abs": (1, 1),
     "round": (1, 2),
     "coalesce": (1, None),
+    "sha256": (1, 1),
     "consented": (1, 1),
     "in_segment": (1, 1),
 }

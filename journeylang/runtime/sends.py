@@ -16,12 +16,12 @@ from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import ast as A
+from ..checks.common import CONSENT_CHANNELS  # inapp and webhook have no consent attribute
 from .content import MessageTemplates, template_value
 from .evaluator import consented
 from .interpreter import context, local_minutes, next_local_time, zone_of
 from .values import to_json_value
 
-CONSENT_CHANNELS = {"email", "sms", "push", "ads"}  # inapp and webhook have no consent attribute
 
 
 def _known_zone(name) -> bool:
