@@ -131,7 +131,7 @@ class _Block:
     open: Optional[Pos]
     close: Optional[Pos]
     items: list["_Item"] = field(default_factory=list)
-    end_comments: list[str] = field(default_factory=list)
+    end_comments: list[tuple[str, bool]] = field(default_factory=list)  # (comment, blank line after it)
 
     def empty(self) -> bool:
         return not any(item.printed for item in self.items) and not self.end_comments and not any(
@@ -557,7 +557,7 @@ class _Formatter:
                 if nxt is not None:
                     nxt.leading.append((text, blank_after))
                 else:
-                    block.end_comments.append(text)
+                    block.end_comments.append((text, blank_after))
                 return
             inner = self._inner_block(item, pos)
             if inner is None:  # inside a multi-line construct, outside its blocks: above it
@@ -573,7 +573,7 @@ class _Formatter:
                 if nxt is not None:
                     nxt.leading.append((text, False))
                 else:
-                    block.end_comments.append(text)
+                    block.end_comments.append((text, False))
                 return
             inner = self._inner_block(item, prev)
             if inner is not None:
@@ -615,11 +615,14 @@ class _Formatter:
                 out.append("")
             self.emit_item(item, depth, out)
             printed_any = True
-        ends = [c for c, _ in pending] + block.end_comments
+        ends = pending + block.end_comments
         if ends:
             if top and printed_any:
                 out.append("")
-            out.extend(INDENT * depth + c for c in ends)
+            for i, (comment, blank_after) in enumerate(ends):
+                out.append(INDENT * depth + comment)
+                if blank_after and i < len(ends) - 1:
+                    out.append("")
 
     def emit_item(self, item: _Item, depth: int, out: list[str]) -> None:
         pad = INDENT * depth

@@ -7,6 +7,7 @@ node gets the span of the text it came from; no exception escapes for bad input.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -103,11 +104,24 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
     return Diagnostic("E001", str(exc).splitlines()[0], _point_span(path, 1, 1))
 
 
+def _demote_keyword(exc: UnexpectedInput) -> bool:
+    """LALR merges lookaheads, so the contextual lexer sometimes reads a word as a keyword
+    (`add`, `set`, `wait`, ...) where only a name fits, e.g. at the start of a segment
+    condition line. Re-read such a word as a NAME when the parser accepts one there."""
+    if not isinstance(exc, UnexpectedToken) or exc.token.type == "NAME":
+        return False
+    token = exc.token
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(token)) or "NAME" not in exc.interactive_parser.accepts():
+        return False
+    exc.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(token), token))
+    return True
+
+
 def parse_source(text: str, path: str) -> tuple[Optional[A.SourceFile], list[Diagnostic]]:
     """Parse one file. Returns (SourceFile or None on a syntax error, diagnostics)."""
     _SINK.comments = []
     try:
-        tree = _lark().parse(text)
+        tree = _lark().parse(text, on_error=_demote_keyword)
     except UnexpectedInput as exc:
         return None, [_syntax_diagnostic(exc, path, text)]
     except RecursionError:

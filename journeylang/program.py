@@ -73,7 +73,7 @@ def load_program(paths: list[str], sources: Optional[dict[str, str]] = None) -> 
         texts = {}
         for path in files:
             try:
-                texts[path] = Path(path).read_text(encoding="utf-8")
+                texts[path] = Path(path).read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 span = A.Span(file=path, line=1, column=1, end_line=1, end_column=1)
                 diagnostics.append(Diagnostic("E003", f"cannot read {path}: {exc}", span))

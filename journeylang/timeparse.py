@@ -15,6 +15,7 @@ _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:\d{2})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_DURATION_MS = 36_500 * 86_400_000
 
 
 def parse_duration(text: str) -> int:
@@ -27,6 +28,8 @@ def parse_duration(text: str) -> int:
         pos = match.end()
     if pos != len(text) or pos == 0:
         raise ValueError(f"invalid duration {text!r}")
+    if total > MAX_DURATION_MS:
+        raise ValueError(f"duration {text!r} is longer than 100 years")
     return total
 
 

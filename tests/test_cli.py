@@ -37,10 +37,10 @@ message hello {
 WARNINGS_ONLY = """\
 journey nag {
   entry event app.launch
-  send email hello
+  send email nag_hello
 }
 
-message hello {
+message nag_hello {
   channel email
   subject "Hi"
   body "Hello"
@@ -53,10 +53,10 @@ journey broken {
   entry event app.launch
   reentry always
   send email nope
-  send sms hello
+  send sms broken_hello
 }
 
-message hello {
+message broken_hello {
   channel email
   subject "Hi"
   body "Hello"
@@ -147,7 +147,7 @@ def test_check_errors_exit_1_with_located_diagnostics(project):
 def test_check_syntax_error_exit_1(project):
     result = _run("check", "syntax.journey", cwd=project)
     assert result.returncode == 1
-    assert "syntax.journey:2:18: E001 error: unexpected character `'`" in result.stdout
+    assert "syntax.journey:2:19: E001 error: unexpected character `'`" in result.stdout
     assert "hint: strings use double quotes" in result.stdout
 
 
@@ -311,3 +311,24 @@ def test_replay_program_with_errors_exit_1(project, tmp_path):
     assert result.returncode == 1
     assert "E102 error" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+HUGE_WAIT = """\
+journey w {
+  entry event app.launch
+  reentry always
+  wait 99999999999999999999d
+  add to audience x
+}
+"""
+
+
+def test_replay_huge_wait_is_not_an_internal_error(project, tmp_path):
+    program = tmp_path / "huge.journey"
+    program.write_text(HUGE_WAIT, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "journeylang.cli", "replay", str(program), "--events",
+                             str(project / "events.jsonl"), "--out", str(tmp_path / "o"), "--quiet"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1  # rejected by the checker: E002, longer than 100 years
+    assert "E002" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr

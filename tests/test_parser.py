@@ -368,11 +368,6 @@ def test_segment_conditions_one_after_another():
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parser bug (grammar): a segment condition that starts with a word that is a statement "
-    "keyword elsewhere (`add`, `set`, `wait`, ...) is lexed as that keyword when the previous "
-    "condition ends in a state LALR shares with journey statements, e.g. after `as add`, "
-    "`within 1d` or `== 1`: `unexpected `add`` (E001). Joining the two lines with `and` works."))
 @pytest.mark.parametrize("text", [
     "segment s {\n  has event commerce.productListAdds as add within 1d\n  add.commerce.cart.cartID == \"c1\"\n}\n",
     "segment s {\n  profile.a == 1\n  add.x == 1\n}\n",
