@@ -170,6 +170,8 @@ class Runtime:
         instance.exit_reason = reason
         instance.token += 1
         instance.wait = None
+        instance.bindings = {}      # pending timers may still hold the instance: free its events
+        instance.entry_event = None
         profile = instance.profile
         if profile.instances.get(instance.journey) is instance:
             del profile.instances[instance.journey]

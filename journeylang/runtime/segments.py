@@ -144,14 +144,17 @@ class SegmentEngine:
 
 def lookback_by_type(program) -> tuple[dict[str, Optional[int]], Optional[int], bool]:
     """For every event type any pattern reads: the longest look-back (None: unbounded).
-    Also the look-back for `*` patterns and whether any pattern uses `*`."""
+    Also the look-back for `*` patterns and whether any pattern uses `*`.
+
+    `after A` looks back no further than the pattern that bound A (events after A are
+    newer than A); in a journey, an alias bound at entry or by a wait is bounded by the
+    journey's timeout instead."""
     horizon: dict[str, Optional[int]] = {}
     star_horizon: Optional[int] = 0
     uses_star = False
 
-    def note(pattern: A.EventPattern, timeout: Optional[int]) -> None:
+    def note(pattern: A.EventPattern, back: Optional[int]) -> None:
         nonlocal star_horizon, uses_star
-        back = pattern_lookback(pattern, timeout)
         if not pattern.types:
             uses_star = True
             star_horizon = None if back is None or star_horizon is None else max(star_horizon, back)
@@ -161,19 +164,26 @@ def lookback_by_type(program) -> tuple[dict[str, Optional[int]], Optional[int], 
                 continue
             horizon[event_type] = None if back is None else max(horizon.get(event_type) or 0, back)
 
+    def note_all(root, timeout: Optional[int]) -> None:
+        patterns = _patterns_in(root)
+        bound = {p.alias.name: p for p in patterns if p.alias is not None}
+        for pattern in patterns:
+            back = pattern_lookback(pattern, timeout)
+            if pattern.after is not None and pattern.after.name in bound and bound[pattern.after.name] is not pattern:
+                anchor = pattern_lookback(bound[pattern.after.name], timeout)
+                if anchor is not None:
+                    back = anchor if back is None else min(back, anchor)
+            note(pattern, back)
+
     for decl in program.segments.values():
-        for pattern in _patterns_in(decl):
-            note(pattern, None)
+        note_all(decl, None)
     for journey in program.journeys.values():
         timeout = journey.timeout.ms if journey.timeout else 91 * 86_400_000
-        for stmt in journey.body:
-            for node in A.walk(stmt):
-                if isinstance(node, A.HistoryPred):
-                    note(node.pattern, timeout)
+        history = [n for stmt in journey.body for n in A.walk(stmt) if isinstance(n, A.HistoryPred)]
         if journey.dedup is not None:
-            for node in A.walk(journey.dedup):
-                if isinstance(node, A.HistoryPred):
-                    note(node.pattern, timeout)
+            history += [n for n in A.walk(journey.dedup) if isinstance(n, A.HistoryPred)]
+        for node in history:
+            note_all(node, timeout)
     if uses_star:
         # a `*` pattern reads every type: keep each stored type at least as long
         for event_type in list(horizon):
