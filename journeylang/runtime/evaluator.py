@@ -231,12 +231,13 @@ class Compiler:
         if node.kind == "has":
             quantifier = node.quantifier
             if quantifier is None:
-                first = self.pattern(node.pattern, first_only=True)
+                first = self.pattern(node.pattern, first_only=True, ordered=False)
                 return lambda ctx: bool(first(ctx))
             return lambda ctx: bool(matches(ctx))
         if node.kind == "no":
-            first = self.pattern(node.pattern, first_only=True)
+            first = self.pattern(node.pattern, first_only=True, ordered=False)
             return lambda ctx: not first(ctx)
+        matches = self.pattern(node.pattern, ordered=False)
         value, op = self.expr(node.value), node.cmp
         if node.kind == "count":
             return lambda ctx: compare(op, len(matches(ctx)), value(ctx))
@@ -252,8 +253,10 @@ class Compiler:
         return total
 
     # ---------------------------------------------------------------- patterns
-    def pattern(self, pattern: A.EventPattern, first_only: bool = False) -> Callable[[Ctx], list[Event]]:
-        """fn(ctx) -> matching events of ctx.profile's history, in log order."""
+    def pattern(self, pattern: A.EventPattern, first_only: bool = False,
+                ordered: bool = True) -> Callable[[Ctx], list[Event]]:
+        """fn(ctx) -> matching events of ctx.profile's history, in log order (or in
+        per-type order when `ordered` is False and only the set of matches matters)."""
         types = pattern.types
         dataset = pattern.dataset
         alias = pattern.alias.name if pattern.alias else None
@@ -272,7 +275,8 @@ class Compiler:
                 if pattern.within is not None:
                     high = min(high, anchor.ts + pattern.within.ms)
             found = []
-            for event in ctx.profile.events_of(types):
+            events = ctx.profile.events_of(types) if ordered else ctx.profile.events_any_order(types)
+            for event in events:
                 ts = event.ts
                 if ts > high or (low is not None and ts <= low):
                     continue

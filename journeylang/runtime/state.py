@@ -89,6 +89,16 @@ class ProfileState:
         merged.sort(key=lambda e: e.seq)
         return merged
 
+    def events_any_order(self, types: tuple[str, ...]):
+        """The same events as `events_of`, without merging types into log order (for
+        predicates whose truth does not depend on order: has/no/count/sum)."""
+        if not types:
+            return self.all_events
+        if len(types) == 1:
+            return self.history.get(types[0], ())
+        history = self.history
+        return [event for type_ in types for event in history.get(type_, ())]
+
     def prune(self, horizon_by_type: dict[str, Optional[int]], now: int, all_horizon: Optional[int]) -> None:
         """Drop events older than the longest look-back any pattern needs for their type."""
         for type_, events in self.history.items():
