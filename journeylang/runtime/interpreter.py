@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import networkx as nx
 
 from .. import ast as A
-from .evaluator import Compiler, Ctx
+from .evaluator import CONSENT_PATHS, Compiler, Ctx
 from .values import Event, Timestamp, to_json_value, truthy
 
 
 class LoweredNode:
     __slots__ = ("id", "kind", "stmt", "succ", "conditions", "labels", "thresholds", "split_by", "expr",
-                 "zone", "matcher", "reason", "line")
+                 "zone", "matcher", "reason", "line", "explain")
 
     def __init__(self, node_id: str, data: dict, succ: dict[str, str]) -> None:
         self.id = node_id
@@ -36,10 +36,46 @@ class LoweredNode:
         self.line = data["span"].line
         self.conditions = self.labels = self.thresholds = self.split_by = self.expr = self.zone = None
         self.matcher = None
+        self.explain = None  # condition nodes: per branch (source text, [(leaf text, leaf fn)])
+
+
+def source_text(sources: dict, span) -> str:
+    """The source text a span covers, on one line (for explanations)."""
+    lines = sources.get(span.file, "").split("\n")
+    if not (1 <= span.line <= len(lines)):
+        return ""
+    if span.line == span.end_line:
+        text = lines[span.line - 1][span.column - 1:span.end_column - 1]
+    else:
+        text = " ".join([lines[span.line - 1][span.column - 1:]] + [l.strip() for l in lines[span.line:span.end_line - 1]]
+                        + [lines[span.end_line - 1][:span.end_column - 1].strip()])
+    return " ".join(text.split())
+
+
+def _attribute_reader(path: tuple[str, ...]):
+    def read(ctx: Ctx):
+        value = ctx.profile.attrs
+        for step_name in path:
+            value = value.get(step_name) if isinstance(value, dict) else None
+        return value
+    return read
+
+
+def _leaves(node) -> list:
+    """The sub-expressions whose values explain a condition: maximal paths, calls, history."""
+    if isinstance(node, (A.Attr, A.Index, A.Star, A.Call, A.HistoryPred, A.NameRef)):
+        return [node]
+    if isinstance(node, A.EventPattern):
+        return []
+    found = []
+    for child in A.iter_children(node):
+        found.extend(_leaves(child))
+    return found
 
 
 class LoweredJourney:
-    def __init__(self, graph: nx.DiGraph, compiler: Compiler) -> None:
+    def __init__(self, graph: nx.DiGraph, compiler: Compiler, sources: Optional[dict] = None) -> None:
+        self.sources = sources or {}
         self.name = graph.graph["journey"]
         self.decl: A.JourneyDecl = graph.graph["decl"]
         self.timeout = self.decl.timeout.ms if self.decl.timeout else 91 * 86_400_000
@@ -63,6 +99,19 @@ class LoweredJourney:
         stmt = node.stmt
         if node.kind == "condition":
             node.conditions = [compiler.conjunction(_conjuncts(b.condition)) for b in stmt.branches]
+            node.explain = []
+            for branch in stmt.branches:
+                leaves = []
+                for leaf in _leaves(branch.condition):
+                    text = source_text(self.sources, leaf.span)
+                    if text and all(text != known for known, _ in leaves):
+                        fn = compiler.history(leaf) if isinstance(leaf, A.HistoryPred) else compiler.expr(leaf)
+                        leaves.append((text, fn))
+                    if isinstance(leaf, A.Call) and leaf.func.name == "consented" and leaf.args:
+                        path = CONSENT_PATHS.get(getattr(leaf.args[0], "name", getattr(leaf.args[0], "value", "")))
+                        if path:
+                            leaves.append(("profile." + ".".join(path), _attribute_reader(path)))
+                node.explain.append((source_text(self.sources, branch.condition.span), leaves))
             node.labels = ["true"] + [f"elif {i}" for i in range(1, len(stmt.branches))]
             node.labels.append("else" if (stmt.else_body is not None or len(stmt.branches) > 1) else "false")
         elif node.kind == "split":
@@ -166,14 +215,15 @@ def step(rt, instance, now: int) -> None:
             return
         if kind == "condition":
             ctx = context(rt, instance, now)
-            label, found = node.labels[-1], None
+            label, found, tested = node.labels[-1], None, []
             for index, test in enumerate(node.conditions):
                 found = test(ctx)
+                tested.append(_explain(node, index, ctx, found is not None))
                 if found is not None:
                     label = node.labels[index]
                     instance.bindings.update(found)
                     break
-            rt.trace(now, instance, node.id, "branch", label=label)
+            rt.trace(now, instance, node.id, "branch", label=label, detail={"tested": tested})
             instance.node = node.succ[label]
             continue
         if kind == "split":
@@ -225,6 +275,18 @@ def step(rt, instance, now: int) -> None:
             rt.trace(now, instance, node.id, "jump", detail={"journey": node.stmt.journey.name})
             rt.try_enter(node.stmt.journey.name, instance.profile, now, instance.entry_event, via=instance.journey)
         instance.node = node.succ["next"]
+
+
+def _explain(node: LoweredNode, index: int, ctx: Ctx, result: bool) -> dict:
+    """What a branch condition said and the values it read (for `journeylang why`)."""
+    text, leaves = node.explain[index]
+    values = {}
+    for leaf_text, fn in leaves:
+        try:
+            values[leaf_text] = to_json_value(fn(ctx))
+        except Exception as exc:  # an explanation must never stop a replay
+            values[leaf_text] = f"<{type(exc).__name__}>"
+    return {"label": node.labels[index], "condition": text, "result": result, "values": values}
 
 
 def _wait_due(rt, instance, node: LoweredNode, now: int) -> Optional[int]:

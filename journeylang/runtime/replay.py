@@ -58,7 +58,9 @@ class Runtime:
     def __init__(self, analysis, sink: OutputSink) -> None:
         program = analysis.program
         self.compiler = Compiler()
-        self.journeys = {name: LoweredJourney(analysis.graphs[name], self.compiler) for name in sorted(analysis.graphs)}
+        sources = {source.path: source.text for source in program.files}
+        self.journeys = {name: LoweredJourney(analysis.graphs[name], self.compiler, sources)
+                         for name in sorted(analysis.graphs)}
         self.stats = {name: JourneyStats() for name in self.journeys}
         self.segments = SegmentEngine(program, self.compiler)
         self.sends = SendPolicy(program)
@@ -72,6 +74,7 @@ class Runtime:
         self.horizon, self.star_horizon, self.keep_all = lookback_by_type(program)
         self.seq = 0
         self.now = 0
+        self.last_record_ts: Optional[int] = None
         self.processed = 0
         self.pending_audience: list[tuple[str, ProfileState]] = []
         self.entry_by_type: dict[str, list[str]] = {}
@@ -356,29 +359,35 @@ class Runtime:
             if lowered.entry_matcher(probe, event):
                 self.try_enter(journey, profile, now, event)
 
-    def run(self, reader: LogReader, until: Optional[int], progress=None) -> None:
-        last_ts = None
-        for record in reader:
-            if until is not None and record.ts > until:
-                break
-            while self.timers and self.timers[0][0] < record.ts:
-                self.fire(heapq.heappop(self.timers))
-            self.process(record)
-            last_ts = record.ts
-            if progress is not None and self.processed % 50_000 == 0:
-                progress(self.processed)
+    def take(self, record) -> None:
+        """Take one record in log order: first the timers due strictly before it."""
+        while self.timers and self.timers[0][0] < record.ts:
+            self.fire(heapq.heappop(self.timers))
+        self.process(record)
+        self.last_record_ts = record.ts
+
+    def advance(self, until: Optional[int]) -> None:
+        """Fire the timers due up to `until` (inclusive); None drains them all, except
+        scheduled reads after the last record's time."""
         while self.timers:
             due, _, kind, _, _ = self.timers[0]
             if until is not None and due > until:
                 break
             timer = heapq.heappop(self.timers)
-            if kind == "read" and until is None and (last_ts is None or due > last_ts):
+            if kind == "read" and until is None and (self.last_record_ts is None or due > self.last_record_ts):
                 continue
             self.fire(timer)
         if until is not None:
             self.now = max(self.now, until)
 
-    def report(self, reader: LogReader) -> dict:
+    def run(self, reader: LogReader, until: Optional[int], progress=None) -> None:
+        for record in reader:
+            self.take(record)
+            if progress is not None and self.processed % 50_000 == 0:
+                progress(self.processed)
+        self.advance(until)
+
+    def report(self, reader) -> dict:
         segments = {}
         live = self.identities.live_profiles()
         for name, decl in self.segments.decls.items():
