@@ -64,6 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--quiet", action="store_true", help="no summary on stdout")
     _add_format(replay)
 
+    test = commands.add_parser("test", help="run journey scenario tests (*.scenario.yaml)")
+    test.add_argument("paths", nargs="+", metavar="PATH")
+    test.add_argument("--coverage", action="store_true", help="list the graph nodes no scenario reached")
+    test.add_argument("-q", "--quiet", action="store_true", help="only failures and the closing line")
+
+    why = commands.add_parser("why", help="explain a profile's way through a journey")
+    why.add_argument("profile", metavar="PROFILE", help="profile id (Email:ann@example.com) or identity value")
+    why.add_argument("paths", nargs="*", metavar="PATH", help="the program (to replay on the fly, and for labels)")
+    why.add_argument("--journey", help="only this journey")
+    why.add_argument("--out", metavar="DIR", help="a replay's output folder to read")
+    why.add_argument("--events", nargs="+", metavar="LOG", help="replay these logs on the fly")
+    why.add_argument("--until", metavar="T")
+
     gen = commands.add_parser("generate", help="write a realistic, seeded example event log")
     gen.add_argument("--profiles", type=int, default=1000)
     gen.add_argument("--days", type=int, default=14)
@@ -197,8 +210,78 @@ def cmd_generate(args) -> int:
     return EXIT_OK
 
 
+def cmd_test(args) -> int:
+    from .scenarios import run_tests
+    run = run_tests(args.paths)
+    passed = sum(1 for r in run.results if r.passed)
+    failed = len(run.results) - passed
+    for result in run.results:
+        if result.passed:
+            if not args.quiet:
+                print(f"ok   {result.file}::{result.name}")
+            continue
+        print(f"FAIL {result.file}::{result.name}")
+        for problem in result.problems:
+            print(f"  {problem}")
+        if result.explanation:
+            print("  " + result.explanation.replace("\n", "\n  "))
+    if args.coverage:
+        print("\ncoverage (graph nodes reached by some scenario):")
+        for journey, (covered, total, missing) in run.coverage.items():
+            share = 100.0 * covered / total if total else 100.0
+            print(f"  {journey}: {covered}/{total} nodes ({share:.0f}%)")
+            for label in missing:
+                print(f"    not reached: {label}")
+    if not run.results:
+        print("no scenarios found (files named *.scenario.yaml)")
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_INPUT if failed or not run.results else EXIT_OK
+
+
+def cmd_why(args) -> int:
+    from . import why
+    graphs = None
+    trace = None
+    if args.paths:
+        analysis = _analyse(args.paths)
+        if analysis.diagnostics.has_errors:
+            _report(analysis, "text", warnings=False, out=sys.stderr)
+            return EXIT_INPUT
+        graphs = analysis.graphs
+        if args.journey and args.journey not in graphs:
+            print(f"journeylang: no journey named `{args.journey}`", file=sys.stderr)
+            return EXIT_INPUT
+        if args.events:
+            from .runtime.eventlog import check_readable
+            from .runtime.replay import run_replay
+            from .timeparse import parse_timestamp
+            problem = check_readable(args.events)
+            if problem:
+                print(f"journeylang: {problem}", file=sys.stderr)
+                return EXIT_INPUT
+            try:
+                until = parse_timestamp(args.until) if args.until else None
+            except ValueError as exc:
+                print(f"journeylang: --until: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            _, sink = run_replay(analysis, args.events, until, None)
+            trace = sink.memory["trace"]
+    if trace is None:
+        if not args.out:
+            print("journeylang: why needs --out DIR (a replay's outputs) or PATH... --events LOG...",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        path = os.path.join(args.out, "trace.jsonl")
+        if not os.path.exists(path):
+            print(f"journeylang: no trace.jsonl in {args.out}", file=sys.stderr)
+            return EXIT_INPUT
+        trace = why.read_jsonl(path)
+    print(why.render(trace, args.profile, args.journey, graphs))
+    return EXIT_OK
+
+
 COMMANDS = {"check": cmd_check, "lint": cmd_lint, "fmt": cmd_fmt, "compile": cmd_compile,
-            "replay": cmd_replay, "generate": cmd_generate}
+            "replay": cmd_replay, "generate": cmd_generate, "test": cmd_test, "why": cmd_why}
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import ast as A
-from .format_expr import (CLAUSE_F, KEYWORDS, NONE, escape_string, event_types_text, fmt, name_or_string,
-                          pattern_clauses, render)
+from .format_expr import CLAUSE_F, KEYWORDS, NONE, escape_string, fmt, pattern_clauses, render
 
 INDENT = "  "
 MAX_WIDTH = 100      # a statement-level event pattern longer than this is split over lines

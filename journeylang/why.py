@@ -1,0 +1,99 @@
+"""Explain one profile's way through one journey: a readable timeline.
+
+Consumes: trace and action records (from a replay's output folder, or in memory from a
+`Simulation`), optionally the compiled graphs for node labels and source lines.
+Produces: text — entries and refusals, each step, each branch with the values that
+decided it, each send with its status and reason, the exit.
+Guarantees: pure formatting of recorded data; the same records give the same text.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional
+
+import orjson
+
+
+def read_jsonl(path: str) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as handle:
+        return [orjson.loads(line) for line in handle if line.strip()]
+
+
+def matches_profile(record_profile: Optional[str], wanted: str) -> bool:
+    """`Email:ann@example.com` matches `Email:ann@example.com` and `ann@example.com`."""
+    if record_profile is None:
+        return False
+    return record_profile == wanted or record_profile.split(":", 1)[-1] == wanted
+
+
+def _node_label(graphs, journey: str, node: Optional[str]) -> str:
+    if not graphs or journey not in graphs or node not in graphs[journey].nodes:
+        return node or ""
+    data = graphs[journey].nodes[node]
+    return f"{node} {data['label']} (line {data['span'].line})"
+
+
+def timeline(trace: Iterable[dict], profile: str, journey: Optional[str] = None, graphs=None) -> list[str]:
+    """The lines of a profile's timeline (all journeys when `journey` is None)."""
+    lines: list[str] = []
+    for record in trace:
+        if not matches_profile(record.get("profile"), profile):
+            continue
+        if journey is not None and record.get("journey") != journey:
+            continue
+        lines.extend(_describe(record, graphs, with_journey=journey is None))
+    return lines
+
+
+def _describe(record: dict, graphs, with_journey: bool) -> list[str]:
+    time, what = record["time"], record["event"]
+    where = _node_label(graphs, record["journey"], record.get("node"))
+    prefix = f"{time}  " + (f"[{record['journey']}] " if with_journey else "")
+    detail = record.get("detail") or {}
+    if what == "entered":
+        via = f" (jumped from {detail['via']})" if detail.get("via") else ""
+        return [f"{prefix}entered as {record['instance']}{via}"]
+    if what == "refused":
+        return [f"{prefix}entry refused: {record.get('reason')}"]
+    if what == "exited":
+        return [f"{prefix}exited: {record.get('reason')}  at {where}"]
+    if what == "waiting":
+        until = f" until {detail['until']}" if detail.get("until") else " (no time limit)"
+        return [f"{prefix}{where}: waiting{until}"]
+    if what == "resumed":
+        label = f" ({record['label']})" if record.get("label") else ""
+        event = f" by {detail['eventType']}" if detail.get("eventType") else ""
+        return [f"{prefix}{where}: resumed{label}{event}"]
+    if what == "deferred":
+        return [f"{prefix}{where}: send deferred ({record.get('reason')})"]
+    if what == "branch":
+        out = [f"{prefix}{where}: took `{record.get('label')}`"]
+        for tested in detail.get("tested", []):
+            verdict = "true" if tested["result"] else "false"
+            out.append(f"{' ' * 24}{tested['label']}: {tested['condition']}  -> {verdict}")
+            for text, value in tested.get("values", {}).items():
+                if text != tested["condition"]:
+                    out.append(f"{' ' * 28}{text} = {orjson.dumps(value).decode()}")
+        return out
+    if what == "send":
+        reason = f" ({record['reason']})" if record.get("reason") else ""
+        return [f"{prefix}{where}: {detail.get('channel')} {detail.get('message')} -> {detail.get('status')}{reason}"]
+    if what == "audience":
+        return [f"{prefix}{where}: {detail.get('op')} audience {detail.get('audience')}"]
+    if what == "enriched":
+        return [f"{prefix}{where}: enrichment {'found' if detail.get('found') else 'found no row (null)'}"]
+    if what == "set":
+        return [f"{prefix}{where}: set to {orjson.dumps(detail.get('value')).decode()}"]
+    if what == "jump":
+        return [f"{prefix}{where}: jump to journey {detail.get('journey')}"]
+    return [f"{prefix}{where}: {what}"]
+
+
+def render(trace: list[dict], profile: str, journey: Optional[str], graphs=None) -> str:
+    lines = timeline(trace, profile, journey, graphs)
+    head = f"{profile} in journey {journey}" if journey else f"{profile} in every journey"
+    if not lines:
+        return head + "\n  (no trace: the profile never reached this journey's entry)"
+    return head + "\n" + "\n".join("  " + line for line in lines)
