@@ -20,7 +20,7 @@ import networkx as nx
 
 from .. import ast as A
 from .evaluator import CONSENT_PATHS, Compiler, Ctx
-from .values import Event, Timestamp, to_json_value, truthy
+from .values import Event, Timestamp, to_json_value
 
 
 class LoweredNode:

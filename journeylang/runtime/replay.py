@@ -417,6 +417,10 @@ def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optio
     return report, sink
 
 
+def _progress_bar(count: int) -> None:
+    print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
+
+
 def replay_command(analysis, args) -> int:
     import json
     until = None
@@ -430,10 +434,7 @@ def replay_command(analysis, args) -> int:
     if problem:
         print(f"journeylang: {problem}", file=sys.stderr)
         return 1
-    progress = None
-    if sys.stderr.isatty():
-        def progress(count: int) -> None:
-            print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
+    progress = _progress_bar if sys.stderr.isatty() else None
     report, _ = run_replay(analysis, args.events, until, args.out, progress)
     if progress is not None:
         print("", file=sys.stderr)
