@@ -135,3 +135,12 @@ def test_checker_and_runtime_know_the_same_functions():
     from journeylang.checks.common import FUNCTIONS as CHECKED, NAME_ARGUMENT_FUNCTIONS
     from journeylang.runtime.evaluator import FUNCTIONS as RUNTIME
     assert set(CHECKED) - set(NAME_ARGUMENT_FUNCTIONS) == set(RUNTIME)
+
+
+def test_journeys_are_canonically_formatted():
+    from journeylang.formatter import format_source
+    from journeylang.program import load_program
+    program, diagnostics = load_program([JOURNEYS])
+    assert not diagnostics
+    unformatted = [s.path for s in program.files if format_source(s) != s.text]
+    assert unformatted == [], "run `journeylang fmt -w journeys`"
