@@ -246,19 +246,18 @@ class Runtime:
 
     # ------------------------------------------------------------------ records
     def _on_merge(self, survivor: ProfileState, other: ProfileState) -> None:
+        """Move the absorbed profile's instances over; of two active instances of one
+        journey, the one that entered first stays and the other exits `merged`."""
         for journey in sorted(other.instances):
             theirs = other.instances[journey]
-            mine = survivor.instances.get(journey)
             theirs.profile = survivor
+            mine = survivor.instances.get(journey)
             if mine is None:
                 survivor.instances[journey] = theirs
                 continue
             older, younger = sorted((mine, theirs), key=lambda i: (i.entered_at, i.entry_seq, i.id))
             survivor.instances[journey] = older
-            younger.profile = survivor
-            survivor.instances[journey] = older
             self.end(younger, self.now, "merged")
-            survivor.instances[journey] = older
         other.instances = {}
 
     def _update_segments(self, profile: ProfileState, now: int, names: list[str], event: Optional[Event] = None,
