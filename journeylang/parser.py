@@ -48,7 +48,7 @@ def _lark() -> Lark:
 
 
 _FRIENDLY = {
-    "NAME": "a name", "STRING": "a string", "LONG_STRING": "a string", "INT": "a number",
+    "NAME": "a name", "CALL_NAME": "a name", "STRING": "a string", "LONG_STRING": "a string", "INT": "a number",
     "DECIMAL": "a number", "DURATION": "a duration (e.g. 30m)", "TIMESTAMP": "a timestamp",
     "CLOCK": "a clock time (HH:MM)", "PERCENT": "a percentage (e.g. 50%)", "COMP_OP": "a comparison",
     "EVALUATION_MODE": "`streaming` or `batch`", "REENTRY_MODE": "`never`, `always` or `after`",

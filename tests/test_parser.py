@@ -723,3 +723,12 @@ def test_deep_nesting_is_a_diagnostic_not_a_crash():
     assert all(d.code in CODES for d in diagnostics)
     if source is None:
         assert [d.code for d in diagnostics] == ["E001"]
+
+
+def test_a_segment_line_starting_with_a_parenthesis_is_a_new_condition():
+    # a call needs `(` right after the name, so `y` then `(a or b)` on the next line are two conditions
+    source, diagnostics = parse_source("segment s {\n  profile.x == y\n  (profile.a or profile.b)\n}\n", "t.journey")
+    assert diagnostics == []
+    assert [type(c).__name__ for c in source.decls[0].conditions] == ["Binary", "BoolChain"]
+    call, _ = parse_source("segment s {\n  lower(profile.x) == \"a\"\n}\n", "t.journey")
+    assert type(call.decls[0].conditions[0].left).__name__ == "Call"
