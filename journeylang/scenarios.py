@@ -50,7 +50,10 @@ def load_file(path: str) -> list[dict]:
         document = yaml.safe_load(handle)
     if isinstance(document, dict) and "scenarios" in document:
         shared = {k: v for k, v in document.items() if k != "scenarios"}
-        return [{**shared, **item} for item in document["scenarios"] or []]
+        items = document["scenarios"] or []
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ValueError("`scenarios:` is a list of mappings")
+        return [{**shared, **item} for item in items]
     if isinstance(document, dict):
         return [document]
     raise ValueError("a scenario file holds a mapping (one scenario) or `scenarios:` (a list)")
@@ -65,9 +68,75 @@ def _text(value) -> Optional[str]:
     return str(value)
 
 
+SCENARIO_KEYS = {"scenario", "name", "start", "program", "profiles", "events", "until", "expect"}
+EVENT_KEYS = {"at", "profile", "type", "dataset", "data", "identities"}
+EXPECT_KEYS = {"actions": {"id", "at", "journey", "instance", "profile", "node", "channel", "message", "to",
+                           "status", "reason", "audience", "op"},
+               "no_actions": None, "exits": {"at", "journey", "instance", "profile", "node", "reason"},
+               "segments": {"at", "segment", "profile", "change"}, "rejected": None}
+EXPECT_KEYS["no_actions"] = EXPECT_KEYS["actions"]
+
+
+def _unknown(keys, known, where: str) -> list[str]:
+    extra = sorted(str(k) for k in keys if k not in known)
+    return [f"unknown key{'s' if len(extra) > 1 else ''} in {where}: {', '.join(extra)} "
+            f"(known: {', '.join(sorted(known))})"] if extra else []
+
+
+def validate_spec(spec) -> list[str]:
+    """Shape problems of one scenario: unknown keys (a misspelt key would otherwise make
+    an expectation vacuous, e.g. `no_actions: [{chanel: sms}]`) and wrong types."""
+    if not isinstance(spec, dict):
+        return ["a scenario is a mapping"]
+    problems = _unknown(spec, SCENARIO_KEYS, "the scenario")
+    if not isinstance(spec.get("profiles") or {}, dict):
+        problems.append("`profiles` is a mapping of name to attributes")
+    else:
+        for name, attributes in (spec.get("profiles") or {}).items():
+            if not isinstance(attributes or {}, dict):
+                problems.append(f"profile `{name}`: attributes are a mapping")
+    events = spec.get("events") or []
+    if not isinstance(events, list):
+        problems.append("`events` is a list")
+    else:
+        for number, item in enumerate(events, 1):
+            if not isinstance(item, dict):
+                problems.append(f"event {number} is not a mapping")
+                continue
+            problems.extend(_unknown(item, EVENT_KEYS, f"event {number}"))
+            missing = [k for k in ("type", "profile") if k not in item]
+            if missing:
+                problems.append(f"event {number} has no {' or '.join(missing)}")
+            if not isinstance(item.get("data") or {}, dict):
+                problems.append(f"event {number}: `data` is a mapping")
+    expect = spec.get("expect") or {}
+    if not isinstance(expect, dict):
+        return problems + ["`expect` is a mapping"]
+    problems.extend(_unknown(expect, EXPECT_KEYS, "expect"))
+    for kind, known in EXPECT_KEYS.items():
+        if kind == "rejected" or kind not in expect:
+            continue
+        items = expect[kind] or []
+        if not isinstance(items, list):
+            problems.append(f"expect.{kind} is a list")
+            continue
+        for number, item in enumerate(items, 1):
+            if not isinstance(item, dict):
+                problems.append(f"expect.{kind} item {number} is not a mapping")
+            else:
+                problems.extend(_unknown(item, known, f"expect.{kind} item {number}"))
+    if "rejected" in expect and (not isinstance(expect["rejected"], int) or isinstance(expect["rejected"], bool)):
+        problems.append("expect.rejected is a number")
+    return problems
+
+
 def run_scenario(spec: dict, analysis, file: str) -> ScenarioResult:
-    name = str(spec.get("scenario") or spec.get("name") or "unnamed")
+    name = str(spec.get("scenario") or spec.get("name") or "unnamed") if isinstance(spec, dict) else "unnamed"
     result = ScenarioResult(file, name, False)
+    shape = validate_spec(spec)
+    if shape:
+        result.problems.extend("malformed scenario: " + p for p in shape)
+        return result
     try:
         sim = Simulation(analysis, start=_text(spec.get("start")) or "2026-01-01T00:00:00Z")
         for profile_name, attributes in (spec.get("profiles") or {}).items():
@@ -132,9 +201,9 @@ def _explain(sim: Simulation, profiles: list[str]) -> str:
     lines = ["actual actions:"]
     actions = sim.sink.memory["actions"]
     wanted = {sim.profile_id(p) for p in profiles}
-    shown = [a for a in actions if not wanted or a["profile"] in wanted]
+    shown = [a for a in actions if not wanted or sim.profile_id(a["profile"]) in wanted]
     lines.extend("  " + action_line(a) for a in shown) if shown else lines.append("  (none)")
-    for profile in profiles:
+    for profile in dict.fromkeys(sim.profile_id(p) for p in profiles):  # one timeline per merged profile
         lines.append(sim.explain(profile))
     return "\n".join(lines)
 
@@ -145,9 +214,26 @@ class TestRun:
     coverage: dict[str, tuple[int, int, list[str]]]  # journey -> (covered, total, unreached labels)
 
 
+def _program_folder(file: str) -> str:
+    """The scenario file's own folder or the nearest one above it holding `.journey` files
+    (`journeys/tests/x.scenario.yaml` -> `journeys`); the current folder when there is none."""
+    folder = os.path.dirname(os.path.abspath(file))
+    while True:
+        try:
+            if any(name.endswith(".journey") for name in os.listdir(folder)):
+                return os.path.relpath(folder)
+        except OSError:
+            pass
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return "."
+        folder = parent
+
+
 def run_tests(paths: list[str]) -> TestRun:
     """Run every scenario found under `paths` against the program under the same paths
-    (or the scenario file's own `program:` paths, relative to it)."""
+    (or the scenario file's own `program:` paths, relative to it; when only scenario
+    files are given, the nearest folder above each holding `.journey` files)."""
     results: list[ScenarioResult] = []
     default_analysis = None
     analyses: dict[tuple, object] = {}
@@ -165,10 +251,15 @@ def run_tests(paths: list[str]) -> TestRun:
                 if targets not in analyses:
                     analyses[targets] = analyse(list(targets))
                 analysis = analyses[targets]
-            else:
+            elif any(not p.endswith(SUFFIX) for p in paths):
                 if default_analysis is None:
-                    default_analysis = analyse([p for p in paths if not p.endswith(SUFFIX)] or ["."])
+                    default_analysis = analyse([p for p in paths if not p.endswith(SUFFIX)])
                 analysis = default_analysis
+            else:  # only scenario files given: the program is the nearest folder above with .journey files
+                targets = (_program_folder(file),)
+                if targets not in analyses:
+                    analyses[targets] = analyse(list(targets))
+                analysis = analyses[targets]
             results.append(run_scenario(spec, analysis, file))
     coverage = {}
     all_analyses = list(analyses.values()) + ([default_analysis] if default_analysis else [])

@@ -197,7 +197,10 @@ class Simulation:
             if wanted is None:
                 continue
             if key == "profile":
-                if record.get("profile") != self.profile_id(wanted):
+                # Both sides resolve to the current profile: a record written before a
+                # merge carries the absorbed profile's id, and still belongs to the person.
+                recorded = record.get("profile")
+                if recorded is None or self.profile_id(recorded) != self.profile_id(wanted):
                     return False
             elif key == "at":
                 if record.get("time") != format_timestamp(self.time_from_start(wanted)):
@@ -224,7 +227,12 @@ class Simulation:
         return [s for s in self.sink.memory["segments"] if self._match(s, criteria)]
 
     def explain(self, profile: str, journey: Optional[str] = None) -> str:
-        return why.render(self.trace, self.profile_id(profile), journey, self.analysis.graphs)
+        """The profile's timeline; steps written before a merge under the absorbed
+        profile's id are included (the simulation knows the identity graph)."""
+        wanted = self.profile_id(profile)
+        trace = [t if t.get("profile") == wanted else {**t, "profile": wanted}
+                 for t in self.trace if t.get("profile") is not None and self.profile_id(t["profile"]) == wanted]
+        return why.render(trace, wanted, journey, self.analysis.graphs)
 
     # ------------------------------------------------------------------ assertions
     def _failure(self, what: str, criteria: dict, found: list[dict], candidates: list[dict]) -> str:

@@ -1,0 +1,206 @@
+"""`journeylang why PROFILE`: a profile's timeline through a journey (journeylang/why.py),
+read from a replay's output folder (`--out DIR`) or replayed on the fly
+(`PATH... --events LOG...`).
+
+The timeline has the entry, waits and resumptions, each branch with its condition and
+the values it read, each send with its status and reason, and the exit.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from journeylang import cli
+
+PROGRAM = """\
+journey cart {
+  description "Remind about a cart after 30 minutes unless it was bought."
+  entry event commerce.productListAdds as add
+  reentry always
+  timeout 1d
+
+  wait for event commerce.purchases within 30m {
+    on event {
+      exit "bought"
+    }
+  }
+  if consented(email) {
+    send email reminder
+  }
+  send sms reminder_sms
+}
+
+message reminder {
+  channel email
+  subject "Your cart is waiting"
+  body "Hi {{ profile.person.name.firstName | default('there') }}"
+}
+
+message reminder_sms {
+  channel sms
+  body "Your cart is waiting. Reply STOP to opt out."
+}
+"""
+
+
+def _record(_id: str, at: str, email: str, **fields) -> dict:
+    return {"_id": _id, "timestamp": at, "identityMap": {"Email": [{"id": email, "primary": True}]}, **fields}
+
+
+EVENTS = [
+    _record("p-ann", "2026-11-20T09:00:00Z", "ann@example.com", recordType="profile",
+            personalEmail={"address": "ann@example.com"}, mobilePhone={"number": "+46700000001"},
+            consents={"marketing": {"email": {"val": "y"}, "sms": {"val": "n"}}}),
+    _record("p-bob", "2026-11-20T09:00:00Z", "bob@example.com", recordType="profile",
+            personalEmail={"address": "bob@example.com"},
+            consents={"marketing": {"email": {"val": "n"}, "sms": {"val": "y"}}}),
+    _record("e-1", "2026-11-20T10:00:00Z", "ann@example.com", eventType="commerce.productListAdds",
+            commerce={"cart": {"cartID": "c1"}}),
+    _record("e-2", "2026-11-20T10:00:00Z", "bob@example.com", eventType="commerce.productListAdds",
+            commerce={"cart": {"cartID": "c2"}}),
+    _record("e-3", "2026-11-20T11:00:00Z", "cy@example.com", eventType="commerce.productListAdds",
+            commerce={"cart": {"cartID": "c3"}}),
+    _record("e-4", "2026-11-20T11:10:00Z", "cy@example.com", eventType="commerce.purchases",
+            commerce={"order": {"purchaseID": "O-1"}}),
+]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("why")
+    (folder / "cart.journey").write_text(PROGRAM, encoding="utf-8")
+    log = folder / "events.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in EVENTS), encoding="utf-8")
+    out = folder / "out"
+    assert cli.main(["replay", str(folder / "cart.journey"), "--events", str(log), "--out", str(out), "--quiet"]) == 0
+    return folder, log, out
+
+
+def _why(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["why", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "internal error" not in err, out + err
+    return code, out, err
+
+
+def test_why_from_a_replay_folder(capsys, setup):
+    folder, _, out = setup
+    code, text, _ = _why(capsys, "Email:ann@example.com", str(folder / "cart.journey"), "--journey", "cart",
+                         "--out", str(out))
+    assert code == 0
+    assert text.splitlines() == [
+        "Email:ann@example.com in journey cart",
+        "  2026-11-20T10:00:00Z  entered as cart-000001",
+        "  2026-11-20T10:00:00Z  n1 wait for event commerce.purchases within 30m (line 7): "
+        "waiting until 2026-11-20T10:30:00Z",
+        "  2026-11-20T10:30:00Z  n1 wait for event commerce.purchases within 30m (line 7): resumed (on timeout)",
+        "  2026-11-20T10:30:00Z  n4 if (line 12): took `true`",
+        "                          true: consented(email)  -> true",
+        '                              profile.consents.marketing.email.val = "y"',
+        "  2026-11-20T10:30:00Z  n5 send email reminder (line 13): email reminder -> sent",
+        "  2026-11-20T10:30:00Z  n7 send sms reminder_sms (line 15): sms reminder_sms -> suppressed (no consent)",
+        "  2026-11-20T10:30:00Z  exited: completed  at n8 end (completed) (line 16)",
+    ]
+
+
+def test_why_shows_the_false_branch_and_a_failed_send(capsys, setup):
+    folder, _, out = setup
+    code, text, _ = _why(capsys, "bob@example.com", str(folder), "--journey", "cart", "--out", str(out))
+    assert code == 0
+    assert "n4 if (line 12): took `false`" in text
+    assert "true: consented(email)  -> false" in text
+    assert 'profile.consents.marketing.email.val = "n"' in text
+    assert "sms reminder_sms -> failed (no address)" in text  # consented, but no mobile number
+    assert "exited: completed" in text
+
+
+def test_why_shows_the_exit_on_an_event(capsys, setup):
+    folder, _, out = setup
+    code, text, _ = _why(capsys, "cy@example.com", str(folder), "--journey", "cart", "--out", str(out))
+    assert code == 0
+    assert "2026-11-20T11:10:00Z  n1 wait for event commerce.purchases within 30m (line 7): " \
+           "resumed (on event) by commerce.purchases" in text
+    assert '2026-11-20T11:10:00Z  exited: bought  at n2 exit "bought" (line 9)' in text
+    assert "send" not in text
+
+
+def test_why_without_the_program_uses_node_ids(capsys, setup):
+    _, _, out = setup
+    code, text, _ = _why(capsys, "ann@example.com", "--out", str(out))
+    assert code == 0
+    assert text.startswith("ann@example.com in every journey\n")
+    assert "  2026-11-20T10:00:00Z  [cart] entered as cart-000001" in text
+    assert "[cart] n5: email reminder -> sent" in text
+
+
+def test_why_on_the_fly_equals_why_from_the_folder(capsys, setup):
+    folder, log, out = setup
+    _, from_folder, _ = _why(capsys, "Email:ann@example.com", str(folder / "cart.journey"), "--journey", "cart",
+                             "--out", str(out))
+    code, on_the_fly, _ = _why(capsys, "Email:ann@example.com", str(folder / "cart.journey"), "--journey", "cart",
+                               "--events", str(log))
+    assert code == 0
+    assert on_the_fly == from_folder
+
+
+def test_why_on_the_fly_with_until(capsys, setup):
+    folder, log, _ = setup
+    code, text, _ = _why(capsys, "ann@example.com", str(folder / "cart.journey"), "--events", str(log),
+                         "--until", "2026-11-20T10:15:00Z")
+    assert code == 0
+    assert "waiting until 2026-11-20T10:30:00Z" in text
+    assert "resumed" not in text and "exited" not in text
+
+
+def test_unknown_profile_prints_the_no_trace_line(capsys, setup):
+    folder, _, out = setup
+    code, text, _ = _why(capsys, "Email:nobody@example.com", "--journey", "cart", "--out", str(out))
+    assert code == 0
+    assert text == ("Email:nobody@example.com in journey cart\n"
+                    "  (no trace: the profile never reached this journey's entry)\n")
+
+
+def test_missing_out_folder_exits_1(capsys, tmp_path):
+    code, _, err = _why(capsys, "ann@example.com", "--out", str(tmp_path / "nope"))
+    assert code == 1
+    assert "no trace.jsonl in" in err
+
+
+def test_neither_out_nor_events_exits_2(capsys, setup):
+    folder, _, _ = setup
+    for args in (["ann@example.com"], ["ann@example.com", str(folder)]):
+        code, _, err = _why(capsys, *args)
+        assert code == 2
+        assert "why needs --out DIR" in err
+
+
+def test_unknown_journey_exits_1(capsys, setup):
+    folder, _, out = setup
+    code, _, err = _why(capsys, "ann@example.com", str(folder), "--journey", "nope", "--out", str(out))
+    assert code == 1
+    assert "no journey named `nope`" in err
+
+
+def test_unreadable_log_exits_1(capsys, setup, tmp_path):
+    folder, _, _ = setup
+    code, _, err = _why(capsys, "ann@example.com", str(folder), "--events", str(tmp_path / "missing.jsonl"))
+    assert code == 1
+    assert err.startswith("journeylang: ")
+
+
+def test_why_on_the_project_journeys(capsys, tmp_path):
+    """The project's abandoned cart: the sms branch taken `false` with the consent value."""
+    root = Path(__file__).resolve().parent.parent
+    log = tmp_path / "events.jsonl"
+    add = dict(EVENTS[2], identityMap={"Email": [{"id": "ann@example.com", "primary": True,
+                                                  "authenticatedState": "authenticated"}]})
+    log.write_text("".join(json.dumps(r) + "\n" for r in EVENTS[:2] + [add]), encoding="utf-8")
+    code, text, _ = _why(capsys, "ann@example.com", str(root / "journeys"), "--journey", "abandoned_cart",
+                         "--events", str(log))
+    assert code == 0
+    assert "entered as abandoned_cart-000001" in text
+    assert "consented(sms)  -> false" in text and 'profile.consents.marketing.sms.val = "n"' in text
+    assert "email cart_reminder -> sent" in text
+    assert "exited: completed" in text
