@@ -91,6 +91,15 @@ def _analyse(paths: list[str], lint: bool = False):
     return analyse(paths, lint=lint)
 
 
+def _checked(paths: list[str]):
+    """The analysis of a program that must be free of errors (else they are printed: None)."""
+    analysis = _analyse(paths)
+    if analysis.diagnostics.has_errors:
+        _report(analysis, "text", warnings=False, out=sys.stderr)
+        return None
+    return analysis
+
+
 def _sources(analysis) -> dict[str, str]:
     return _with_missing_sources({s.path: s.text for s in analysis.program.files}, analysis.diagnostics.items)
 
@@ -166,9 +175,8 @@ def cmd_fmt(args) -> int:
 
 def cmd_compile(args) -> int:
     from . import export
-    analysis = _analyse(args.paths)
-    if analysis.diagnostics.has_errors:
-        _report(analysis, "text", warnings=False, out=sys.stderr)
+    analysis = _checked(args.paths)
+    if analysis is None:
         return EXIT_INPUT
     graphs = analysis.graphs
     if args.journey:
@@ -189,11 +197,8 @@ def cmd_compile(args) -> int:
 
 def cmd_replay(args) -> int:
     from .runtime.replay import replay_command
-    analysis = _analyse(args.paths)
-    if analysis.diagnostics.has_errors:
-        _report(analysis, "text", warnings=False, out=sys.stderr)
-        return EXIT_INPUT
-    return replay_command(analysis, args)
+    analysis = _checked(args.paths)
+    return EXIT_INPUT if analysis is None else replay_command(analysis, args)
 
 
 def cmd_generate(args) -> int:
@@ -243,9 +248,8 @@ def cmd_why(args) -> int:
     graphs = None
     trace = None
     if args.paths:
-        analysis = _analyse(args.paths)
-        if analysis.diagnostics.has_errors:
-            _report(analysis, "text", warnings=False, out=sys.stderr)
+        analysis = _checked(args.paths)
+        if analysis is None:
             return EXIT_INPUT
         graphs = analysis.graphs
         if args.journey and args.journey not in graphs:

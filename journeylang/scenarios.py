@@ -156,26 +156,19 @@ def run_scenario(spec: dict, analysis, file: str) -> ScenarioResult:
                      for name, stats in sim.runtime.stats.items()}
     expect = spec.get("expect") or {}
     involved: list[str] = []
-    for wanted in expect.get("actions") or []:
-        criteria = _criteria(wanted)
-        involved.append(criteria.get("profile"))
-        if not sim.actions(**criteria):
-            result.problems.append("missing action: " + _describe(criteria))
+    presence = (("actions", sim.actions, "missing action"), ("exits", sim.exits, "missing exit"),
+                ("segments", sim.segment_changes, "missing segment change"))
+    for key, query, label in presence:
+        for wanted in expect.get(key) or []:
+            criteria = _criteria(wanted)
+            involved.append(criteria.get("profile"))
+            if not query(**criteria):
+                result.problems.append(f"{label}: " + _describe(criteria))
     for wanted in expect.get("no_actions") or []:
         criteria = _criteria(wanted)
         involved.append(criteria.get("profile"))
         for action in sim.actions(**criteria):
             result.problems.append("unexpected action: " + action_line(action))
-    for wanted in expect.get("exits") or []:
-        criteria = _criteria(wanted)
-        involved.append(criteria.get("profile"))
-        if not sim.exits(**criteria):
-            result.problems.append("missing exit: " + _describe(criteria))
-    for wanted in expect.get("segments") or []:
-        criteria = _criteria(wanted)
-        involved.append(criteria.get("profile"))
-        if not sim.segment_changes(**criteria):
-            result.problems.append("missing segment change: " + _describe(criteria))
     if "rejected" in expect and len(sim.rejected) != expect["rejected"]:
         result.problems.append(f"{len(sim.rejected)} rejected records, expected {expect['rejected']}")
     result.passed = not result.problems
