@@ -73,7 +73,8 @@ EVENT_KEYS = {"at", "profile", "type", "dataset", "data", "identities"}
 EXPECT_KEYS = {"actions": {"id", "at", "journey", "instance", "profile", "node", "channel", "message", "to",
                            "status", "reason", "audience", "op"},
                "no_actions": None, "exits": {"at", "journey", "instance", "profile", "node", "reason"},
-               "segments": {"at", "segment", "profile", "change"}, "rejected": None}
+               "segments": {"at", "segment", "profile", "change"},
+               "refusals": {"at", "journey", "profile", "reason"}, "rejected": None}
 EXPECT_KEYS["no_actions"] = EXPECT_KEYS["actions"]
 
 
@@ -157,7 +158,8 @@ def run_scenario(spec: dict, analysis, file: str) -> ScenarioResult:
     expect = spec.get("expect") or {}
     involved: list[str] = []
     presence = (("actions", sim.actions, "missing action"), ("exits", sim.exits, "missing exit"),
-                ("segments", sim.segment_changes, "missing segment change"))
+                ("segments", sim.segment_changes, "missing segment change"),
+                ("refusals", sim.refusals, "missing refusal"))
     for key, query, label in presence:
         for wanted in expect.get(key) or []:
             criteria = _criteria(wanted)
