@@ -275,8 +275,14 @@ class Runtime:
                 dues[name] = due
         if event is not None:
             for name in names:
-                due = engine.boundary_from_event(name, event, now)
-                if due is not None and (name not in dues or due < dues[name]):
+                due, rescan_needed = engine.boundary_from_event(name, profile, event, now)
+                if rescan_needed:
+                    due = engine.next_boundary(name, profile, now)
+                    if due is None:
+                        dues.pop(name, None)
+                    else:
+                        dues[name] = due
+                elif due is not None and (name not in dues or due < dues[name]):
                     dues[name] = due
         for segment, member in engine.update(profile, now, names, self):
             self.sink.write("segments", {"time": format_timestamp(now), "segment": segment, "profile": profile.id,

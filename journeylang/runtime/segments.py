@@ -84,6 +84,12 @@ class SegmentEngine:
                 for event_type in pattern.types or ("*",):
                     by_type.setdefault(event_type, []).append(pattern)
             self.windowed_by_type[name] = by_type
+        # patterns whose truth only the latest matching event's window exit can change
+        self.latest_only: dict[int, object] = {}
+        for name in self.streaming:
+            for node in A.walk(self.decls[name]):
+                if _latest_only(node):
+                    self.latest_only[id(node.pattern)] = _standalone_matcher(node.pattern, compiler)
 
     def _closure(self, name: str, refs: dict) -> list[str]:
         seen, stack, order = set(), [name], []
@@ -120,26 +126,78 @@ class SegmentEngine:
 
     def next_boundary(self, name: str, profile, now: int) -> Optional[int]:
         """The next instant after `now` at which an event enters or leaves one of the
-        segment's windows (a full scan of the relevant history)."""
+        segment's windows (a full scan of the relevant history; for latest-only patterns,
+        only the latest matching event counts)."""
         best = None
         for pattern in self.windowed.get(name, ()):
+            matcher = self.latest_only.get(id(pattern))
+            if matcher is not None:
+                for event in reversed(profile.events_of(pattern.types)):
+                    if matcher(profile, event):
+                        instant = event.ts + pattern.within.ms
+                        if instant > now and (best is None or instant < best):
+                            best = instant
+                        break
+                continue
             for event in profile.events_of(pattern.types):
                 for instant in window_boundaries(pattern, event.ts):
                     if instant > now and (best is None or instant < best):
                         best = instant
         return best
 
-    def boundary_from_event(self, name: str, event, now: int) -> Optional[int]:
-        """The earliest boundary a newly arrived event adds to the segment (incremental)."""
+    def boundary_from_event(self, name: str, profile, event, now: int) -> tuple[Optional[int], bool]:
+        """The earliest boundary a newly arrived event adds to the segment (incremental),
+        and whether the segment's boundaries must be rescanned instead (the event replaced
+        the latest match of a latest-only pattern, whose old boundary no longer counts)."""
         by_type = self.windowed_by_type.get(name)
         if not by_type:
-            return None
+            return None, False
         best = None
         for pattern in by_type.get(event.type, []) + by_type.get("*", []):
+            matcher = self.latest_only.get(id(pattern))
+            if matcher is not None:
+                if matcher(profile, event):
+                    return None, True
+                continue
             for instant in window_boundaries(pattern, event.ts):
                 if instant > now and (best is None or instant < best):
                     best = instant
-        return best
+        return best, False
+
+
+def _latest_only(node) -> bool:
+    """`has P` / `no P` with `within D`, no alias, no quantifier, and a `where` that reads
+    only the candidate event: true exactly while the latest match is inside the window."""
+    if not isinstance(node, A.HistoryPred) or node.kind not in ("has", "no") or node.quantifier is not None:
+        return False
+    pattern = node.pattern
+    if pattern.alias is not None or pattern.within is None or pattern.after is not None:
+        return False
+    if pattern.between is not None or pattern.before is not None:
+        return False
+    if pattern.where is None:
+        return True
+    nodes = list(A.walk(pattern.where))
+    names = {n.name for n in nodes if isinstance(n, A.NameRef)}
+    # history, consent and other segments change independently of the event: not eligible
+    reads_profile = any(isinstance(n, A.HistoryPred)
+                        or (isinstance(n, A.Call) and n.func.name in ("consented", "in_segment")) for n in nodes)
+    return names <= {"event"} and not reads_profile
+
+
+def _standalone_matcher(pattern: A.EventPattern, compiler: Compiler):
+    """fn(profile, event) -> does the event match the pattern's types, dataset and where."""
+    types = frozenset(pattern.types)
+    dataset = pattern.dataset
+    where = compiler.condition(pattern.where) if pattern.where is not None else None
+
+    def matches(profile, event) -> bool:
+        if types and event.type not in types:
+            return False
+        if dataset is not None and event.dataset != dataset:
+            return False
+        return where is None or where(Ctx(profile, event.ts, {}, event, None, None))
+    return matches
 
 
 def lookback_by_type(program) -> tuple[dict[str, Optional[int]], Optional[int], bool]:
