@@ -11,9 +11,9 @@ import re
 from datetime import datetime, timedelta, timezone
 
 UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w)", re.ASCII)
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:\d{2})$")
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_DURATION_MS = 36_500 * 86_400_000
 
@@ -48,9 +48,44 @@ def format_duration(ms: int) -> str:
     return "".join(parts)
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (integer arithmetic)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+def _fast_utc(text: str):
+    """`YYYY-MM-DDTHH:MM:SSZ`, the form logs use almost always, without datetime; None
+    when the text has another form (the general parser handles it)."""
+    if len(text) != 20 or text[19] != "Z" or text[10] != "T" or text[4] != "-" or text[7] != "-" \
+            or text[13] != ":" or text[16] != ":":
+        return None
+    digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+    if not digits.isdigit() or not digits.isascii():
+        return None
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
+    if not (1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59 and year >= 1):
+        return None
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not 1 <= day <= _DAYS_IN_MONTH[month - 1] + (1 if month == 2 and leap else 0):
+        return None
+    return ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+
+
 def parse_timestamp(text: str) -> int:
     """RFC 3339 with `Z` or an offset -> epoch milliseconds. Raises ValueError otherwise
     (naive timestamps, impossible dates)."""
+    fast = _fast_utc(text)
+    if fast is not None:
+        return fast
     match = _TIMESTAMP.match(text)
     if not match:
         raise ValueError(f"not an RFC 3339 timestamp with a zone: {text!r}")
@@ -78,6 +113,7 @@ def parse_timestamp(text: str) -> int:
 
 
 _FORMATTED: dict[int, str] = {}
+_DATES: dict[int, str] = {}
 
 
 def format_timestamp(ms: int) -> str:
@@ -91,6 +127,14 @@ def format_timestamp(ms: int) -> str:
 
 
 def _format_timestamp(ms: int) -> str:
+    if ms >= 0 and ms % 1000 == 0:
+        days, rest = divmod(ms // 1000, 86_400)
+        date = _DATES.get(days)
+        if date is None:
+            date = _DATES[days] = (_EPOCH + timedelta(days=days)).strftime("%Y-%m-%d")
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
     moment = _EPOCH + timedelta(milliseconds=ms)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     fraction = ms % 1000
