@@ -261,12 +261,15 @@ class Runtime:
         other.instances = {}
 
     def _update_segments(self, profile: ProfileState, now: int, names: list[str], event: Optional[Event] = None,
-                         rescan=()) -> None:
-        """Re-evaluate `names`; keep each segment's next window boundary and one timer per profile."""
+                         rescan=(), boundary_names: Optional[list[str]] = None) -> None:
+        """Re-evaluate `names`; keep each segment's next window boundary (for the segments
+        in `boundary_names`, default `names`, when an event arrived) and one timer per profile."""
         engine, dues = self.segments, profile.segment_due
+        if boundary_names is None:
+            boundary_names = names
         if profile.dirty:
             profile.dirty = False
-            names, rescan = engine.streaming, engine.streaming
+            names = boundary_names = rescan = engine.streaming
         for name in rescan:
             due = engine.next_boundary(name, profile, now)
             if due is None:
@@ -274,7 +277,7 @@ class Runtime:
             else:
                 dues[name] = due
         if event is not None:
-            for name in names:
+            for name in boundary_names:
                 due, rescan_needed = engine.boundary_from_event(name, profile, event, now)
                 if rescan_needed:
                     due = engine.next_boundary(name, profile, now)
@@ -335,7 +338,8 @@ class Runtime:
                     profile.prune(self.horizon, now, self.star_horizon)
         names = self.segments.relevant(event_type)
         if names or profile.dirty:
-            self._update_segments(profile, now, names, event)
+            affected = [name for name in names if self.segments.affected_now(name, profile, event)]
+            self._update_segments(profile, now, affected, event, boundary_names=names)
         # step 3: exit criteria, then waiting instances (journeys by name)
         for journey in sorted(profile.instances):
             instance = profile.instances.get(journey)

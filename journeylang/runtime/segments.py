@@ -84,6 +84,19 @@ class SegmentEngine:
                 for event_type in pattern.types or ("*",):
                     by_type.setdefault(event_type, []).append(pattern)
             self.windowed_by_type[name] = by_type
+        # every pattern each streaming segment reads, by type, with a standalone filter where
+        # its `where` reads only the candidate event (for `affected_now`)
+        self.patterns_by_type: dict[str, dict[str, list[A.EventPattern]]] = {}
+        self.standalone: dict[int, object] = {}
+        for name in self.streaming:
+            by_type = {}
+            for member in self._closure(name, refs):
+                for pattern in _patterns_in(self.decls[member]):
+                    for event_type in pattern.types or ("*",):
+                        by_type.setdefault(event_type, []).append(pattern)
+                    if _reads_only_candidate(pattern):
+                        self.standalone[id(pattern)] = _standalone_matcher(pattern, compiler)
+            self.patterns_by_type[name] = by_type
         # patterns whose truth only the latest matching event's window exit can change
         self.latest_only: dict[int, object] = {}
         for name in self.streaming:
@@ -114,6 +127,24 @@ class SegmentEngine:
         if not self.any_type:
             return named
         return sorted(set(named) | set(self.any_type))
+
+    def affected_now(self, name: str, profile, event) -> bool:
+        """Can this newly arrived event change the segment's truth at its own instant? Only
+        if it is a candidate of one of its patterns now: the type and dataset match, a
+        `where` that reads only the event holds, and the window can contain `now`
+        (`between D1 and D2 ago` and `before D ago` cannot; such an event counts from its
+        entry boundary on, which has a timer)."""
+        by_type = self.patterns_by_type.get(name, {})
+        for pattern in by_type.get(event.type, []) + by_type.get("*", []):
+            if pattern.between is not None and pattern.between[1].ms > 0:
+                continue
+            if pattern.before is not None and pattern.before.ms > 0:
+                continue
+            matcher = self.standalone.get(id(pattern))
+            if matcher is not None and not matcher(profile, event):
+                continue
+            return True
+        return False
 
     def update(self, profile, now: int, names: list[str], runtime) -> list[tuple[str, bool]]:
         changes = []
@@ -175,14 +206,20 @@ def _latest_only(node) -> bool:
         return False
     if pattern.between is not None or pattern.before is not None:
         return False
+    return _reads_only_candidate(pattern)
+
+
+def _reads_only_candidate(pattern: A.EventPattern) -> bool:
+    """The pattern's `where` (if any) reads only the candidate event (`event` or the
+    pattern's own alias): no other alias, no profile, no clock, no history or consent."""
     if pattern.where is None:
         return True
     nodes = list(A.walk(pattern.where))
     names = {n.name for n in nodes if isinstance(n, A.NameRef)}
-    # history, consent and other segments change independently of the event: not eligible
+    own = {"event"} | ({pattern.alias.name} if pattern.alias else set())
     reads_profile = any(isinstance(n, A.HistoryPred)
                         or (isinstance(n, A.Call) and n.func.name in ("consented", "in_segment")) for n in nodes)
-    return names <= {"event"} and not reads_profile
+    return names <= own and not reads_profile
 
 
 def _standalone_matcher(pattern: A.EventPattern, compiler: Compiler):
@@ -190,13 +227,14 @@ def _standalone_matcher(pattern: A.EventPattern, compiler: Compiler):
     types = frozenset(pattern.types)
     dataset = pattern.dataset
     where = compiler.condition(pattern.where) if pattern.where is not None else None
+    alias = pattern.alias.name if pattern.alias else None
 
     def matches(profile, event) -> bool:
         if types and event.type not in types:
             return False
         if dataset is not None and event.dataset != dataset:
             return False
-        return where is None or where(Ctx(profile, event.ts, {}, event, None, None))
+        return where is None or where(Ctx(profile, event.ts, {alias: event} if alias else {}, event, None, None))
     return matches
 
 
