@@ -87,6 +87,21 @@ class _Tokens:
             first, last = first - 1, last + 1
         return self.starts[first], self.ends[last]
 
+    def top_level(self, open_pos: Pos, close_pos: Pos):
+        """Indices of the tokens directly inside the block `{ ... }` (not in nested blocks)."""
+        i = self.at_or_after(open_pos) + 1
+        stop = self.at_or_after(close_pos)
+        depth = 0
+        while i < stop:
+            text = self.texts[i]
+            if text == "{":
+                depth += 1
+            elif text == "}":
+                depth -= 1
+            elif depth == 0:
+                yield i
+            i += 1
+
     def brace_after(self, pos: Pos) -> tuple[Pos, Pos]:
         """Positions of the first `{` at or after `pos` and of its matching `}`."""
         i = self.find("{", pos)

@@ -58,20 +58,12 @@ class _Formatter(CommentPlacement):
     # -- positions of keywords the tree does not keep
     def keyword(self, open_pos: Pos, close_pos: Pos, word: str, exclude: list[tuple[Pos, Pos]]) -> Optional[int]:
         """The last `word` token directly inside the block (not nested, not inside `exclude`)."""
-        i = self.tok.at_or_after(open_pos) + 1
-        stop = self.tok.at_or_after(close_pos)
-        depth, found = 0, None
-        while i < stop:
-            text = self.tok.texts[i]
-            if text == "{":
-                depth += 1
-            elif text == "}":
-                depth -= 1
-            elif depth == 0 and text == word:
+        found = None
+        for i in self.tok.top_level(open_pos, close_pos):
+            if self.tok.texts[i] == word:
                 pos = self.tok.starts[i]
                 if not any(a <= pos < b for a, b in exclude):
                     found = i
-            i += 1
         return found
 
     def keyword_item(self, index: Optional[int], headers: list[list[str]], trail: Optional[list[int]] = None,
@@ -329,18 +321,11 @@ class _Formatter(CommentPlacement):
         return item
 
     def handler_keyword(self, h_open: Pos, h_close: Pos, kind: str) -> Optional[int]:
-        i = self.tok.at_or_after(h_open) + 1
-        stop = self.tok.at_or_after(h_close)
-        depth = 0
-        while i < stop:
-            text = self.tok.texts[i]
-            if text == "{":
-                depth += 1
-            elif text == "}":
-                depth -= 1
-            elif depth == 0 and text == "on" and i + 1 < stop and self.tok.texts[i + 1] == kind:
+        """The `on` token of the `on event` / `on timeout` handler directly inside the block."""
+        texts = self.tok.texts
+        for i in self.tok.top_level(h_open, h_close):
+            if texts[i] == "on" and i + 1 < len(texts) and texts[i + 1] == kind:
                 return i
-            i += 1
         return None
 
     def split(self, s: A.Split, depth: int) -> _Item:
