@@ -19,7 +19,6 @@ from typing import Optional
 import networkx as nx
 
 from . import ast as A
-from .timeparse import format_duration
 
 COMPLETED = "completed"
 
@@ -168,7 +167,3 @@ def wait_bounds_ms(graph: nx.DiGraph, node: str) -> Optional[int]:
     if isinstance(stmt, A.WaitForEvent) and stmt.pattern.within is not None:
         return stmt.pattern.within.ms
     return None
-
-
-def duration_text(ms: int) -> str:
-    return format_duration(ms)

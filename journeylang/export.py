@@ -20,6 +20,14 @@ def _node_sort_key(node_id: str) -> int:
     return int(node_id[1:])
 
 
+def _ordered_nodes(graph: nx.DiGraph) -> list[str]:
+    return sorted(graph.nodes, key=_node_sort_key)
+
+
+def _ordered_edges(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    return sorted(graph.edges, key=lambda e: (_node_sort_key(e[0]), _node_sort_key(e[1])))
+
+
 def _payload_summary(stmt: object) -> dict:
     """A JSON-friendly view of a node's typed activity (the AST without spans)."""
     if stmt is None or isinstance(stmt, A.JourneyDecl):
@@ -51,7 +59,7 @@ def _strip(value):
 
 def to_node_link(graph: nx.DiGraph) -> dict:
     nodes = []
-    for node_id in sorted(graph.nodes, key=_node_sort_key):
+    for node_id in _ordered_nodes(graph):
         data = graph.nodes[node_id]
         span = data["span"]
         item = {"id": node_id, "kind": data["kind"], "label": data["label"],
@@ -63,7 +71,7 @@ def to_node_link(graph: nx.DiGraph) -> dict:
             item["activity"] = _payload_summary(data["stmt"])
         nodes.append(item)
     edges = [{"source": s, "target": t, "label": graph.edges[s, t]["label"]}
-             for s, t in sorted(graph.edges, key=lambda e: (_node_sort_key(e[0]), _node_sort_key(e[1])))]
+             for s, t in _ordered_edges(graph)]
     return {"directed": True, "multigraph": False, "graph": {"journey": graph.graph["journey"],
             "entry": graph.graph["entry"]}, "nodes": nodes, "edges": edges}
 
@@ -88,12 +96,12 @@ def to_dot(graphs: dict[str, nx.DiGraph]) -> str:
         prefix = re.sub(r"\W", "_", name)
         lines.append(f"  subgraph \"cluster_{_dot_escape(name)}\" {{")
         lines.append(f"    label=\"journey {_dot_escape(name)}\";")
-        for node_id in sorted(graph.nodes, key=_node_sort_key):
+        for node_id in _ordered_nodes(graph):
             data = graph.nodes[node_id]
             shape = _DOT_SHAPES.get(data["kind"], "box")
             label = "" if data["kind"] == "join" else _dot_escape(data["label"])
             lines.append(f"    {prefix}_{node_id} [label=\"{label}\", shape={shape}];")
-        for source, target in sorted(graph.edges, key=lambda e: (_node_sort_key(e[0]), _node_sort_key(e[1]))):
+        for source, target in _ordered_edges(graph):
             label = graph.edges[source, target]["label"]
             attr = "" if label == "next" else f" [label=\"{_dot_escape(label)}\"]"
             lines.append(f"    {prefix}_{source} -> {prefix}_{target}{attr};")
@@ -112,7 +120,7 @@ def to_mermaid(graphs: dict[str, nx.DiGraph]) -> str:
         graph = graphs[name]
         prefix = re.sub(r"\W", "_", name)
         lines.append(f"  subgraph {prefix}[\"journey {_mermaid_text(name)}\"]")
-        for node_id in sorted(graph.nodes, key=_node_sort_key):
+        for node_id in _ordered_nodes(graph):
             data = graph.nodes[node_id]
             text = _mermaid_text(data["label"])
             kind = data["kind"]
@@ -125,7 +133,7 @@ def to_mermaid(graphs: dict[str, nx.DiGraph]) -> str:
             else:
                 shape = f"[\"{text}\"]"
             lines.append(f"    {prefix}_{node_id}{shape}")
-        for source, target in sorted(graph.edges, key=lambda e: (_node_sort_key(e[0]), _node_sort_key(e[1]))):
+        for source, target in _ordered_edges(graph):
             label = graph.edges[source, target]["label"]
             arrow = "-->" if label == "next" else f"-->|{_mermaid_text(label)}|"
             lines.append(f"    {prefix}_{source} {arrow} {prefix}_{target}")

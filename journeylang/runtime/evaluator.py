@@ -227,12 +227,11 @@ class Compiler:
         return lambda ctx: truthy(fn(ctx))
 
     def history(self, node: A.HistoryPred) -> Callable[[Ctx], bool]:
-        matches = self.pattern(node.pattern)
         if node.kind == "has":
-            quantifier = node.quantifier
-            if quantifier is None:
+            if node.quantifier is None:
                 first = self.pattern(node.pattern, first_only=True, ordered=False)
                 return lambda ctx: bool(first(ctx))
+            matches = self.pattern(node.pattern)
             return lambda ctx: bool(matches(ctx))
         if node.kind == "no":
             first = self.pattern(node.pattern, first_only=True, ordered=False)

@@ -20,7 +20,7 @@ import networkx as nx
 
 from .. import ast as A
 from .evaluator import CONSENT_PATHS, Compiler, Ctx
-from .values import Event, Timestamp, to_json_value
+from .values import Event, Timestamp, as_timestamp, to_json_value
 
 
 class LoweredNode:
@@ -298,8 +298,7 @@ def _wait_due(rt, instance, node: LoweredNode, now: int) -> Optional[int]:
         if isinstance(value, Timestamp):
             return int(value)
         if isinstance(value, str):
-            from .values import _as_timestamp
-            parsed = _as_timestamp(value)
+            parsed = as_timestamp(value)
             return int(parsed) if parsed is not None else None
         return None
     zone = zone_of(node.zone(context(rt, instance, now)) if node.zone is not None else None)

@@ -82,7 +82,7 @@ def star(value):
     return StarList(value) if isinstance(value, list) else None
 
 
-def _as_timestamp(value):
+def as_timestamp(value):
     if isinstance(value, Timestamp):
         return value
     if isinstance(value, str):
@@ -96,9 +96,9 @@ def _as_timestamp(value):
 def _coerce_pair(a, b):
     """Make a timestamp comparable with a timestamp string from a record."""
     if isinstance(a, Timestamp) and isinstance(b, str):
-        return a, _as_timestamp(b)
+        return a, as_timestamp(b)
     if isinstance(b, Timestamp) and isinstance(a, str):
-        return _as_timestamp(a), b
+        return as_timestamp(a), b
     return a, b
 
 
