@@ -306,14 +306,14 @@ def window_bounds(pattern: A.EventPattern) -> Callable[[int], tuple[Optional[int
     return lambda now: (None, now)
 
 
-def window_boundaries(pattern: A.EventPattern, event_ts: int) -> tuple[int, ...]:
-    """Instants at which an event at `event_ts` enters or leaves the pattern's window."""
+def window_boundaries(pattern: A.EventPattern, event_ts: int) -> tuple[tuple[int, bool], ...]:
+    """(instant, is_enter) at which an event at `event_ts` enters or leaves the pattern's window."""
     if pattern.between is not None:
-        return (event_ts + pattern.between[1].ms, event_ts + pattern.between[0].ms)
+        return ((event_ts + pattern.between[1].ms, True), (event_ts + pattern.between[0].ms, False))
     if pattern.before is not None:
-        return (event_ts + pattern.before.ms,)
+        return ((event_ts + pattern.before.ms, True),)
     if pattern.within is not None and pattern.after is None:
-        return (event_ts + pattern.within.ms,)
+        return ((event_ts + pattern.within.ms, False),)
     return ()
 
 

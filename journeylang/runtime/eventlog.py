@@ -27,7 +27,7 @@ _FAST_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _ENDUSER_NAMESPACES = {"mcid": "ECID", "emailid": "Email"}
 
 
-@dataclass
+@dataclass(slots=True)
 class LogRecord:
     ts: int
     file_index: int
@@ -160,8 +160,9 @@ class LogReader:
         self.seen_ids: set[str] = set()
         self.read = 0
 
-    def _lines(self, index: int) -> Iterator[tuple[int, int, int, bytes]]:
-        """(ts key, file index, line number, raw) for one file, sorted by (ts, line)."""
+    def _lines(self, index: int) -> Iterator[tuple]:
+        """An unsorted file: (ts key, file index, line number, raw, validation result),
+        sorted by (ts, line) in memory as raw lines; each line is validated as it is taken."""
         path = self.paths[index]
         with _open(path) as handle:
             lines = [line for line in handle]
@@ -178,12 +179,13 @@ class LogReader:
             keyed.append((ts, index, number, raw))
         if not ordered:
             keyed.sort(key=lambda item: (item[0], item[2]))
-        return iter(keyed)
+        for ts, index, number, raw in keyed:
+            yield ts, index, number, raw, validate(raw)
 
-    def _stream(self, index: int) -> Iterator[tuple[int, int, int, bytes]]:
-        """Streams a file line by line when it turns out to be in order; else sorts it."""
+    def _stream(self, index: int) -> Iterator[tuple]:
+        """Streams a file line by line (parsed and validated once) when a cheap first pass
+        over its timestamps shows it is in order; else sorts it in memory (`_lines`)."""
         path = self.paths[index]
-        # first pass: cheap timestamp peek to learn whether the file is ordered
         ordered, last = True, None
         with _open(path) as handle:
             for raw in handle:
@@ -199,31 +201,41 @@ class LogReader:
             return
         last = -(1 << 62)
         with _open(path) as handle:
-            for number, raw in enumerate(handle, start=1):
+            number = 0
+            for raw in handle:
+                number += 1
                 if not raw.strip():
                     continue
-                ts = _peek_ts(raw)
-                if ts is None:
-                    ts = last
-                last = ts
-                yield ts, index, number, raw
+                result = validate(raw)
+                if type(result) is tuple:
+                    last = result[0]
+                else:
+                    # a rejected line keeps its place: its own timestamp when one can be read
+                    peeked = _peek_ts(raw)
+                    if peeked is not None:
+                        last = peeked
+                yield last, index, number, raw, result
 
     def __iter__(self) -> Iterator[LogRecord]:
         streams = [self._stream(i) for i in range(len(self.paths))]
-        for key, index, number, raw in heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2])):
-            if self.until is not None and key > self.until:
+        if len(streams) == 1:
+            merged = streams[0]
+        else:
+            merged = heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2]))
+        until, seen_ids = self.until, self.seen_ids
+        for key, index, number, raw, result in merged:
+            if until is not None and key > until:
                 return
             self.read += 1
-            result = validate(raw)
-            if isinstance(result, str):
+            if type(result) is str:
                 self.reject(index, number, result, raw)
                 continue
             ts, data, identities = result
             record_id = data["_id"]
-            if record_id in self.seen_ids:
+            if record_id in seen_ids:
                 self.reject(index, number, "duplicate id", raw)
                 continue
-            self.seen_ids.add(record_id)
+            seen_ids.add(record_id)
             yield LogRecord(ts, index, number, data, identities)
 
     def reject(self, index: int, number: int, reason: str, raw: bytes) -> None:

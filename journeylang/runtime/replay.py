@@ -28,6 +28,7 @@ from .eventlog import LogReader, check_readable
 from .identity import IdentityGraph
 from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
 from .outputs import JourneyStats, OutputSink, summary_text
+from .segment_polarity import DOWN, UP
 from .segments import SegmentEngine, lookback_by_type
 from .sends import SendPolicy
 from .state import Instance, ProfileState, deep_merge
@@ -160,8 +161,15 @@ class Runtime:
             if subject.merged_into is None and subject.segment_token == token:
                 self.now = due
                 subject.timer_due = None
-                names = [n for n, d in sorted(subject.segment_due.items()) if d <= due]
-                self._update_segments(subject, due, names, rescan=names)
+                names, changing = [], []
+                membership = subject.membership
+                for name, (at, mask) in sorted(subject.segment_due.items()):
+                    if at <= due:
+                        names.append(name)
+                        # polarity: a boundary that cannot move the stored membership is not evaluated
+                        if at < due or mask & (DOWN if membership.get(name, False) else UP):
+                            changing.append(name)
+                self._update_segments(subject, due, changing, rescan=names)
                 self._enter_audiences(due)
         elif kind == "read":
             self.now = due
@@ -262,8 +270,9 @@ class Runtime:
 
     def _update_segments(self, profile: ProfileState, now: int, names: list[str], event: Optional[Event] = None,
                          rescan=(), boundary_names: Optional[list[str]] = None) -> None:
-        """Re-evaluate `names`; keep each segment's next window boundary (for the segments
-        in `boundary_names`, default `names`, when an event arrived) and one timer per profile."""
+        """Re-evaluate `names`; keep each segment's next window boundary and its polarity
+        (for the segments in `boundary_names`, default `names`, when an event arrived) and
+        one timer per profile."""
         engine, dues = self.segments, profile.segment_due
         if boundary_names is None:
             boundary_names = names
@@ -271,22 +280,26 @@ class Runtime:
             profile.dirty = False
             names = boundary_names = rescan = engine.streaming
         for name in rescan:
-            due = engine.next_boundary(name, profile, now)
-            if due is None:
+            found = engine.next_boundary(name, profile, now)
+            if found is None:
                 dues.pop(name, None)
             else:
-                dues[name] = due
+                dues[name] = found
         if event is not None:
             for name in boundary_names:
-                due, rescan_needed = engine.boundary_from_event(name, profile, event, now)
+                found, rescan_needed = engine.boundary_from_event(name, profile, event, now)
                 if rescan_needed:
-                    due = engine.next_boundary(name, profile, now)
-                    if due is None:
+                    found = engine.next_boundary(name, profile, now)
+                    if found is None:
                         dues.pop(name, None)
                     else:
-                        dues[name] = due
-                elif due is not None and (name not in dues or due < dues[name]):
-                    dues[name] = due
+                        dues[name] = found
+                elif found is not None:
+                    current = dues.get(name)
+                    if current is None or found[0] < current[0]:
+                        dues[name] = found
+                    elif found[0] == current[0]:
+                        dues[name] = (current[0], current[1] | found[1])
         for segment, member in engine.update(profile, now, names, self):
             self.sink.write("segments", {"time": format_timestamp(now), "segment": segment, "profile": profile.id,
                                          "change": "entered" if member else "exited"})
@@ -294,7 +307,7 @@ class Runtime:
                 for journey in self.audience_entries.get(segment, ()):
                     self.pending_audience.append((journey, profile))
         if dues:
-            due = min(dues.values())
+            due = min(at for at, _ in dues.values())
             if profile.timer_due is None or due < profile.timer_due:
                 profile.timer_due = due
                 profile.segment_token += 1
@@ -338,7 +351,7 @@ class Runtime:
                     profile.prune(self.horizon, now, self.star_horizon)
         names = self.segments.relevant(event_type)
         if names or profile.dirty:
-            affected = [name for name in names if self.segments.affected_now(name, profile, event)]
+            affected = self.segments.on_arrival(names, profile, event)
             self._update_segments(profile, now, affected, event, boundary_names=names)
         # step 3: exit criteria, then waiting instances (journeys by name)
         for journey in sorted(profile.instances):

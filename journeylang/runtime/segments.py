@@ -1,12 +1,16 @@
 """Segment evaluation: streaming membership, window-boundary timers, batch reads, look-back.
 
 Consumes: segment declarations and the program's journeys (for look-back), profiles.
-Produces: `SegmentEngine.update(profile, now, event_type)` -> membership changes, and
+Produces: `SegmentEngine.update(profile, now, names)` -> membership changes;
+`on_arrival(profile, event)` -> the segments a new event can change at its own instant;
 `next_boundary(profile, now)` -> the next instant at which a windowed pattern's contents
-can change (an event entering or leaving a window), so membership is exact at every
-instant without polling. `lookback_by_type()` tells the history how long to keep events.
+can change (an event entering or leaving a window) with the polarity of that change, so
+membership is exact at every instant without polling. `lookback_by_type()` tells the
+history how long to keep events.
 Guarantees: membership is a pure function of the profile's history and attributes at
-`now`; segments are visited in name order; changes are reported in name order.
+`now`; segments are visited in name order; changes are reported in name order. An
+evaluation is skipped only when static polarity (`segment_polarity.py`) proves the change
+cannot move the stored membership.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Optional
 
 from .. import ast as A
 from .evaluator import Compiler, Ctx, window_boundaries
+from .segment_polarity import BOTH, DOWN, UP, SegmentPolarity
 
 UNBOUNDED = None
 
@@ -103,6 +108,22 @@ class SegmentEngine:
             for node in A.walk(self.decls[name]):
                 if _latest_only(node):
                     self.latest_only[id(node.pattern)] = _standalone_matcher(node.pattern, compiler)
+        self.polarity = {name: SegmentPolarity(self.decls[name], [self.decls[m] for m in self._closure(name, refs)
+                                                                  if m != name])
+                         for name in self.streaming}
+        # profile records (and `set profile`) can only change segments that read attributes or `now`
+        self.state_readers = [name for name in self.streaming if self.polarity[name].reads_state]
+        # per segment and event type: (arrival polarity, matchers) for `on_arrival`
+        self.arrival_table: dict[str, dict[str, tuple[int, Optional[tuple]]]] = {}
+        for name in self.streaming:
+            table = {}
+            by_type = self.patterns_by_type[name]
+            for event_type in by_type:
+                entry = self._arrival_entry(name, by_type.get(event_type, []) + (
+                    by_type.get("*", []) if event_type != "*" else []), event_type)
+                if entry is not None:
+                    table[event_type] = entry
+            self.arrival_table[name] = table
 
     def _closure(self, name: str, refs: dict) -> list[str]:
         seen, stack, order = set(), [name], []
@@ -115,36 +136,56 @@ class SegmentEngine:
             stack.extend(refs[current])
         return order
 
+    def _arrival_entry(self, name: str, patterns: list, event_type: str):
+        """(polarity, matchers) for a newly arrived event of `event_type`: it can change the
+        segment now only if one of these patterns can take it as a candidate at its own
+        instant (`matchers` None: any event of the type can). None: it cannot."""
+        candidates = []
+        for pattern in patterns:
+            if pattern.between is not None and pattern.between[1].ms > 0:
+                continue  # it enters the window later, at a boundary that has a timer
+            if pattern.before is not None and pattern.before.ms > 0:
+                continue
+            candidates.append(pattern)
+        if not candidates:
+            return None
+        mask = self.polarity[name].arrival_mask(event_type) if event_type != "*" else BOTH
+        matchers = [self.standalone.get(id(pattern)) for pattern in candidates]
+        return mask, (None if any(m is None for m in matchers) else tuple(matchers))
+
     def evaluate(self, name: str, profile, now: int, runtime) -> bool:
         ctx = Ctx(profile, now, {}, None, None, runtime)
         return self.tests[name](ctx) is not None
 
     def relevant(self, event_type: Optional[str]) -> list[str]:
-        """Streaming segments whose truth a record of this type can change (None: a profile record)."""
+        """Streaming segments whose truth a record of this type can change (None: a profile
+        record or `set profile`, which can only change segments that read attributes or `now`)."""
         if event_type is None:
-            return self.streaming
+            return self.state_readers
         named = self.by_type.get(event_type, [])
         if not self.any_type:
             return named
         return sorted(set(named) | set(self.any_type))
 
-    def affected_now(self, name: str, profile, event) -> bool:
-        """Can this newly arrived event change the segment's truth at its own instant? Only
-        if it is a candidate of one of its patterns now: the type and dataset match, a
-        `where` that reads only the event holds, and the window can contain `now`
-        (`between D1 and D2 ago` and `before D ago` cannot; such an event counts from its
-        entry boundary on, which has a timer)."""
-        by_type = self.patterns_by_type.get(name, {})
-        for pattern in by_type.get(event.type, []) + by_type.get("*", []):
-            if pattern.between is not None and pattern.between[1].ms > 0:
+    def on_arrival(self, names: list[str], profile, event) -> list[str]:
+        """Of `names` (the segments reading this event's type), those the newly arrived
+        event can change at its own instant: it is a candidate of one of their patterns now
+        (type, dataset, a `where` that reads only the event, a window that can contain
+        `now`), and the change's polarity can move the stored membership."""
+        out = []
+        membership = profile.membership
+        event_type = event.type
+        for name in names:
+            table = self.arrival_table[name]
+            entry = table.get(event_type) or table.get("*")
+            if entry is None:
                 continue
-            if pattern.before is not None and pattern.before.ms > 0:
+            mask, matchers = entry
+            if not mask & (DOWN if membership.get(name, False) else UP):
                 continue
-            matcher = self.standalone.get(id(pattern))
-            if matcher is not None and not matcher(profile, event):
-                continue
-            return True
-        return False
+            if matchers is None or any(matcher(profile, event) for matcher in matchers):
+                out.append(name)
+        return out
 
     def update(self, profile, now: int, names: list[str], runtime) -> list[tuple[str, bool]]:
         changes = []
@@ -155,45 +196,54 @@ class SegmentEngine:
                 changes.append((name, member))
         return changes
 
-    def next_boundary(self, name: str, profile, now: int) -> Optional[int]:
+    def next_boundary(self, name: str, profile, now: int) -> Optional[tuple[int, int]]:
         """The next instant after `now` at which an event enters or leaves one of the
-        segment's windows (a full scan of the relevant history; for latest-only patterns,
-        only the latest matching event counts)."""
-        best = None
+        segment's windows, with the polarity of the changes due then (a full scan of the
+        relevant history; for latest-only patterns, only the latest matching event counts)."""
+        best, mask = None, 0
+        polarity = self.polarity[name]
         for pattern in self.windowed.get(name, ()):
             matcher = self.latest_only.get(id(pattern))
             if matcher is not None:
                 for event in reversed(profile.events_of(pattern.types)):
                     if matcher(profile, event):
                         instant = event.ts + pattern.within.ms
-                        if instant > now and (best is None or instant < best):
+                        if instant > now and (best is None or instant <= best):
+                            change = polarity.boundary_mask(pattern, False)
+                            mask = change if best is None or instant < best else mask | change
                             best = instant
                         break
                 continue
             for event in profile.events_of(pattern.types):
-                for instant in window_boundaries(pattern, event.ts):
-                    if instant > now and (best is None or instant < best):
+                for instant, is_enter in window_boundaries(pattern, event.ts):
+                    if instant > now and (best is None or instant <= best):
+                        change = polarity.boundary_mask(pattern, is_enter)
+                        mask = change if best is None or instant < best else mask | change
                         best = instant
-        return best
+        return None if best is None else (best, mask)
 
-    def boundary_from_event(self, name: str, profile, event, now: int) -> tuple[Optional[int], bool]:
-        """The earliest boundary a newly arrived event adds to the segment (incremental),
-        and whether the segment's boundaries must be rescanned instead (the event replaced
-        the latest match of a latest-only pattern, whose old boundary no longer counts)."""
+    def boundary_from_event(self, name: str, profile, event, now: int) -> tuple[Optional[tuple[int, int]], bool]:
+        """The earliest boundary (instant, polarity) a newly arrived event adds to the
+        segment (incremental), and whether the segment's boundaries must be rescanned
+        instead (the event replaced the latest match of a latest-only pattern, whose old
+        boundary no longer counts)."""
         by_type = self.windowed_by_type.get(name)
         if not by_type:
             return None, False
-        best = None
+        best, mask = None, 0
+        polarity = self.polarity[name]
         for pattern in by_type.get(event.type, []) + by_type.get("*", []):
             matcher = self.latest_only.get(id(pattern))
             if matcher is not None:
                 if matcher(profile, event):
                     return None, True
                 continue
-            for instant in window_boundaries(pattern, event.ts):
-                if instant > now and (best is None or instant < best):
+            for instant, is_enter in window_boundaries(pattern, event.ts):
+                if instant > now and (best is None or instant <= best):
+                    change = polarity.boundary_mask(pattern, is_enter)
+                    mask = change if best is None or instant < best else mask | change
                     best = instant
-        return best, False
+        return (None if best is None else (best, mask)), False
 
 
 def _latest_only(node) -> bool:

@@ -68,7 +68,7 @@ class ProfileState:
         self.sent: dict[str, list[int]] = {}        # channel -> times of sent marketing messages
         self.merged_into: Optional["ProfileState"] = None
         self.segment_token = 0
-        self.segment_due: dict[str, int] = {}       # streaming segment -> next window boundary
+        self.segment_due: dict[str, tuple[int, int]] = {}  # streaming segment -> (next window boundary, polarity)
         self.timer_due: Optional[int] = None        # when the pending segment timer fires
         self.dirty = False                          # history changed by a merge: rescan boundaries
 
