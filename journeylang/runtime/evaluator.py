@@ -9,6 +9,8 @@ only from `ctx.now`; history is read in log order, so results are deterministic.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left, bisect_right
+from itertools import islice
 from typing import Callable, Optional
 
 from .. import ast as A
@@ -183,8 +185,8 @@ class Compiler:
         steps = []
         for operand in operands:
             if isinstance(operand, A.HistoryPred) and operand.kind == "has" and operand.pattern.alias is not None:
-                steps.append(("bind", self.pattern(operand.pattern), operand.quantifier,
-                              operand.pattern.alias.name))
+                steps.append(("bind", self.pattern(operand.pattern, operand.quantifier or "all"),
+                              operand.quantifier, operand.pattern.alias.name))
             elif isinstance(operand, A.BoolChain) and operand.op == "and":
                 steps.append(("nested", self.conjunction(operand.operands), None, None))
             else:
@@ -204,12 +206,7 @@ class Compiler:
                         ctx = ctx.with_bindings(inner)
                         found = {**found, **inner}
                 else:
-                    matches = fn(ctx)
-                    if quantifier == "first":
-                        matches = matches[:1]
-                    elif quantifier == "last":
-                        matches = matches[-1:]
-                    for event in matches:
+                    for event in fn(ctx):
                         inner_ctx = ctx.with_bindings({alias: event})
                         result = run(inner_ctx, index + 1, {**found, alias: event})
                         if result is not None:
@@ -228,15 +225,12 @@ class Compiler:
 
     def history(self, node: A.HistoryPred) -> Callable[[Ctx], bool]:
         if node.kind == "has":
-            if node.quantifier is None:
-                first = self.pattern(node.pattern, first_only=True, ordered=False)
-                return lambda ctx: bool(first(ctx))
-            matches = self.pattern(node.pattern)
-            return lambda ctx: bool(matches(ctx))
+            any_match = self.pattern(node.pattern, "any")
+            return lambda ctx: bool(any_match(ctx))
         if node.kind == "no":
-            first = self.pattern(node.pattern, first_only=True, ordered=False)
-            return lambda ctx: not first(ctx)
-        matches = self.pattern(node.pattern, ordered=False)
+            any_match = self.pattern(node.pattern, "any")
+            return lambda ctx: not any_match(ctx)
+        matches = self.pattern(node.pattern, "count")
         value, op = self.expr(node.value), node.cmp
         if node.kind == "count":
             return lambda ctx: compare(op, len(matches(ctx)), value(ctx))
@@ -252,44 +246,93 @@ class Compiler:
         return total
 
     # ---------------------------------------------------------------- patterns
-    def pattern(self, pattern: A.EventPattern, first_only: bool = False,
-                ordered: bool = True) -> Callable[[Ctx], list[Event]]:
-        """fn(ctx) -> matching events of ctx.profile's history, in log order (or in
-        per-type order when `ordered` is False and only the set of matches matters)."""
+    def pattern(self, pattern: A.EventPattern, mode: str = "all") -> Callable[[Ctx], list[Event]]:
+        """fn(ctx) -> matching events of ctx.profile's history. `mode`: "all" (in log
+        order), "any" (at most one match, any one: for has/no), "first" / "last" (at most
+        the earliest / latest match), "count" (all matches, in no particular order).
+
+        Each per-type history list is sorted by time, so the window's first event is found
+        by bisection and the scan stops at the window's end."""
         types = pattern.types
         dataset = pattern.dataset
         alias = pattern.alias.name if pattern.alias else None
         where = self.condition(pattern.where) if pattern.where is not None else None
         window = window_bounds(pattern)
         after = pattern.after.name if pattern.after else None
+        after_within = pattern.within.ms if (after is not None and pattern.within is not None) else None
+
+        def accept(ctx: Ctx, event: Event, anchor: Optional[Event]) -> bool:
+            if anchor is not None and event.seq <= anchor.seq:
+                return False
+            if dataset is not None and event.dataset != dataset:
+                return False
+            return where is None or bool(where(ctx.with_candidate(event, alias)))
 
         def run(ctx: Ctx) -> list[Event]:
-            now = ctx.now
-            low, high = window(now)  # low exclusive, high inclusive
+            low, high = window(ctx.now)  # low exclusive, high inclusive
             anchor = None
             if after is not None:
                 anchor = ctx.bind.get(after)
                 if not isinstance(anchor, Event):
                     return []
-                if pattern.within is not None:
-                    high = min(high, anchor.ts + pattern.within.ms)
-            found = []
-            events = ctx.profile.events_of(types) if ordered else ctx.profile.events_any_order(types)
-            for event in events:
-                ts = event.ts
-                if ts > high or (low is not None and ts <= low):
+                if after_within is not None:
+                    high = min(high, anchor.ts + after_within)
+            lists = ctx.profile.type_lists(types)
+            if not lists:
+                return []
+            found: list[Event] = []
+            for events in lists:
+                # bisection pays off only on longer lists; short ones are scanned from the start
+                start = 0
+                if low is not None and len(events) > 16:
+                    start = bisect_right(events, low, key=_ts)
+                if anchor is not None and len(events) > 16:
+                    start = max(start, bisect_left(events, anchor.ts, key=_ts))
+                if mode == "last":
+                    for index in range(len(events) - 1, start - 1, -1):
+                        event = events[index]
+                        if event.ts > high:
+                            continue
+                        if low is not None and event.ts <= low:
+                            break
+                        if accept(ctx, event, anchor):
+                            found.append(event)
+                            break
                     continue
-                if anchor is not None and event.seq <= anchor.seq:
-                    continue
-                if dataset is not None and event.dataset != dataset:
-                    continue
-                if where is not None and not where(ctx.with_candidate(event, alias)):
-                    continue
-                found.append(event)
-                if first_only:
-                    break
+                for event in (islice(events, start, None) if start else events):
+                    ts = event.ts
+                    if ts > high:
+                        break
+                    if low is not None and ts <= low:
+                        continue
+                    if anchor is not None and event.seq <= anchor.seq:
+                        continue
+                    if dataset is not None and event.dataset != dataset:
+                        continue
+                    if where is not None and not where(ctx.with_candidate(event, alias)):
+                        continue
+                    found.append(event)
+                    if mode == "any":
+                        return found
+                    if mode == "first":
+                        break
+            if len(lists) > 1 and found:
+                if mode == "first":
+                    return [min(found, key=_log_order)]
+                if mode == "last":
+                    return [max(found, key=_log_order)]
+                if mode == "all":
+                    found.sort(key=_log_order)
             return found
         return run
+
+
+def _ts(event: Event) -> int:
+    return event.ts
+
+
+def _log_order(event: Event) -> tuple[int, int]:
+    return event.ts, event.seq
 
 
 def window_bounds(pattern: A.EventPattern) -> Callable[[int], tuple[Optional[int], int]]:

@@ -15,6 +15,7 @@ partitioned replay keeps those three as shared services and runs the rest per pr
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import sys
@@ -33,6 +34,9 @@ from .segments import SegmentEngine, lookback_by_type
 from .sends import SendPolicy
 from .state import Instance, ProfileState, deep_merge
 from .values import Event, to_json_value
+
+
+YOUNG_GC_EVERY = 200_000
 
 
 class DedupRegistry:
@@ -403,11 +407,27 @@ class Runtime:
             self.now = max(self.now, until)
 
     def run(self, reader: LogReader, until: Optional[int], progress=None) -> None:
-        for record in reader:
-            self.take(record)
-            if progress is not None and self.processed % 50_000 == 0:
-                progress(self.processed)
-        self.advance(until)
+        """Take every record, then fire the timers up to `until` (or drain).
+
+        CPython's cyclic garbage collector is paused meanwhile: the runtime's long-lived
+        state (histories, profiles, instances) is millions of container objects that hold
+        no garbage cycles, and full collections that traverse all of them cost about a
+        fifth of the replay at 10,000 profiles and more as the state grows. The young
+        generations are still collected every `YOUNG_GC_EVERY` records, so a short-lived
+        cycle (a template error's traceback, say) is freed soon after."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for record in reader:
+                self.take(record)
+                if self.processed % YOUNG_GC_EVERY == 0:
+                    gc.collect(1)
+                if progress is not None and self.processed % 50_000 == 0:
+                    progress(self.processed)
+            self.advance(until)
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def report(self, reader) -> dict:
         segments = {}

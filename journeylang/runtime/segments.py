@@ -14,6 +14,7 @@ cannot move the stored membership.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Optional
 
 from .. import ast as A
@@ -203,23 +204,41 @@ class SegmentEngine:
         best, mask = None, 0
         polarity = self.polarity[name]
         for pattern in self.windowed.get(name, ()):
+            lists = profile.type_lists(pattern.types)
             matcher = self.latest_only.get(id(pattern))
             if matcher is not None:
-                for event in reversed(profile.events_of(pattern.types)):
-                    if matcher(profile, event):
-                        instant = event.ts + pattern.within.ms
-                        if instant > now and (best is None or instant <= best):
-                            change = polarity.boundary_mask(pattern, False)
-                            mask = change if best is None or instant < best else mask | change
-                            best = instant
-                        break
-                continue
-            for event in profile.events_of(pattern.types):
-                for instant, is_enter in window_boundaries(pattern, event.ts):
+                latest = None
+                for events in lists:
+                    for index in range(len(events) - 1, -1, -1):
+                        event = events[index]
+                        if latest is not None and event.ts <= latest.ts:
+                            break
+                        if matcher(profile, event):
+                            latest = event
+                            break
+                if latest is not None:
+                    instant = latest.ts + pattern.within.ms
                     if instant > now and (best is None or instant <= best):
-                        change = polarity.boundary_mask(pattern, is_enter)
+                        change = polarity.boundary_mask(pattern, False)
                         mask = change if best is None or instant < best else mask | change
                         best = instant
+                continue
+            # per window edge: the first event (lists are sorted by time) whose edge is still ahead
+            for offset, is_enter in window_boundaries(pattern, 0):
+                for events in lists:
+                    edge = now - offset
+                    if len(events) > 16:
+                        index = bisect_right(events, edge, key=_ts)
+                    else:
+                        index = 0
+                        while index < len(events) and events[index].ts <= edge:
+                            index += 1
+                    if index < len(events):
+                        instant = events[index].ts + offset
+                        if best is None or instant <= best:
+                            change = polarity.boundary_mask(pattern, is_enter)
+                            mask = change if best is None or instant < best else mask | change
+                            best = instant
         return None if best is None else (best, mask)
 
     def boundary_from_event(self, name: str, profile, event, now: int) -> tuple[Optional[tuple[int, int]], bool]:
@@ -244,6 +263,10 @@ class SegmentEngine:
                     mask = change if best is None or instant < best else mask | change
                     best = instant
         return (None if best is None else (best, mask)), False
+
+
+def _ts(event) -> int:
+    return event.ts
 
 
 def _latest_only(node) -> bool:

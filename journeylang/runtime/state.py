@@ -5,7 +5,7 @@ Produces: `ProfileState` and `Instance`, the only mutable per-profile structures
 Guarantees: this is the partitioning boundary for scale-out — everything here belongs to
 exactly one profile, and nothing here refers to another profile. The cross-profile parts
 (identity graph, dedup registry, scheduled audience reads) live in `identity.py` and
-`replay.py` behind small interfaces. History lists are kept in log order (by `seq`).
+`replay.py` behind small interfaces. History lists are sorted by time, then log order (`seq`).
 """
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from bisect import insort
 from typing import Optional
 
 from .values import Event
+
+
+def _log_order(event: Event) -> tuple[int, int]:
+    return event.ts, event.seq
 
 
 def deep_merge(target: dict, update: dict) -> None:
@@ -74,30 +78,38 @@ class ProfileState:
 
     def add_event(self, event: Event, keep_type: bool, keep_all: bool) -> None:
         if keep_type:
-            self.history.setdefault(event.type, []).append(event)
+            events = self.history.get(event.type)
+            if events is None:
+                self.history[event.type] = [event]
+            elif not events or events[-1].ts <= event.ts:
+                events.append(event)
+            else:  # taken out of time order (a test driving the runtime by hand): keep lists sorted
+                insort(events, event, key=_log_order)
         if keep_all:
-            self.all_events.append(event)
+            if not self.all_events or self.all_events[-1].ts <= event.ts:
+                self.all_events.append(event)
+            else:
+                insort(self.all_events, event, key=_log_order)
+
+    def type_lists(self, types: tuple[str, ...]) -> tuple[list[Event], ...]:
+        """The non-empty history lists for these types (`()`: every event), each sorted by
+        time then log order, so windows can be found by bisection."""
+        if not types:
+            return (self.all_events,) if self.all_events else ()
+        history = self.history
+        if len(types) == 1:
+            events = history.get(types[0])
+            return (events,) if events else ()
+        return tuple(history[t] for t in types if history.get(t))
 
     def events_of(self, types: tuple[str, ...]) -> list[Event]:
-        if not types:
-            return self.all_events
-        if len(types) == 1:
-            return self.history.get(types[0], [])
-        merged: list[Event] = []
-        for type_ in types:
-            merged.extend(self.history.get(type_, ()))
-        merged.sort(key=lambda e: e.seq)
+        """The events of these types, in log order."""
+        lists = self.type_lists(types)
+        if len(lists) == 1:
+            return lists[0]
+        merged = [event for events in lists for event in events]
+        merged.sort(key=_log_order)
         return merged
-
-    def events_any_order(self, types: tuple[str, ...]):
-        """The same events as `events_of`, without merging types into log order (for
-        predicates whose truth does not depend on order: has/no/count/sum)."""
-        if not types:
-            return self.all_events
-        if len(types) == 1:
-            return self.history.get(types[0], ())
-        history = self.history
-        return [event for type_ in types for event in history.get(type_, ())]
 
     def prune(self, horizon_by_type: dict[str, Optional[int]], now: int, all_horizon: Optional[int]) -> None:
         """Drop events older than the longest look-back any pattern needs for their type."""
@@ -123,9 +135,9 @@ class ProfileState:
         for type_, events in other.history.items():
             mine = self.history.setdefault(type_, [])
             for event in events:
-                insort(mine, event, key=lambda e: e.seq)
+                insort(mine, event, key=_log_order)
         for event in other.all_events:
-            insort(self.all_events, event, key=lambda e: e.seq)
+            insort(self.all_events, event, key=_log_order)
         merged_attrs = {}
         deep_merge(merged_attrs, other.attrs)
         deep_merge(merged_attrs, self.attrs)
