@@ -72,7 +72,11 @@ class MessageTemplates:
         self.fields = []
         for field in message.fields:
             env = _HTML if (self.channel == "email" and field.name.name == "body") else _PLAIN
-            self.fields.append((field.name.name, env.from_string(template_text(message, field))))
+            template = env.from_string(template_text(message, field))
+            # Jinja chains the template's globals over the environment's and copies that
+            # chain into every render's context; one flat dict copies far faster
+            template.globals = dict(template.globals)
+            self.fields.append((field.name.name, template))
 
     def render(self, context: dict) -> Union[dict, str]:
         """The rendered fields, or the template error as text."""

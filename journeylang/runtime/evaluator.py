@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Callable, Optional
 
 from .. import ast as A
+from . import state
 from .values import (Duration, Event, StarList, Timestamp, arithmetic, compare, contains, get_attr, get_index,
                      star, truthy)
 
@@ -284,9 +285,9 @@ class Compiler:
             for events in lists:
                 # bisection pays off only on longer lists; short ones are scanned from the start
                 start = 0
-                if low is not None and len(events) > 16:
+                if low is not None and len(events) >= state.BISECT_MIN_LEN:
                     start = bisect_right(events, low, key=_ts)
-                if anchor is not None and len(events) > 16:
+                if anchor is not None and len(events) >= state.BISECT_MIN_LEN:
                     start = max(start, bisect_left(events, anchor.ts, key=_ts))
                 if mode == "last":
                     for index in range(len(events) - 1, start - 1, -1):

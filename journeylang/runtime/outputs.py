@@ -53,7 +53,7 @@ class OutputSink:
         if self.keep:
             self.memory[name].append(record)
         else:
-            self.handles[name].write(orjson.dumps(record) + b"\n")
+            self.handles[name].write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self, report: dict) -> None:
         for handle in self.handles.values():

@@ -29,6 +29,7 @@ from .eventlog import LogReader, check_readable
 from .identity import IdentityGraph
 from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
 from .outputs import JourneyStats, OutputSink, summary_text
+from .projection import HistoryProjection
 from .segment_polarity import DOWN, UP
 from .segments import SegmentEngine, lookback_by_type
 from .sends import SendPolicy
@@ -77,6 +78,7 @@ class Runtime:
         self.timer_seq = 0
         self.instance_counter = {name: 0 for name in self.journeys}
         self.horizon, self.star_horizon, self.keep_all = lookback_by_type(program)
+        self.projection = HistoryProjection(program)
         self.seq = 0
         self.now = 0
         self.last_record_ts: Optional[int] = None
@@ -346,7 +348,8 @@ class Runtime:
         dataset = data.get("dataset")
         event = Event(now, self.seq, event_type, dataset if isinstance(dataset, str) else None, data)
         keep_type = event_type in self.horizon
-        profile.add_event(event, keep_type, self.keep_all)
+        if keep_type or self.keep_all:
+            profile.add_event(self.projection.store(event), keep_type, self.keep_all)
         if keep_type:
             horizon = self.horizon[event_type]
             if horizon is not None:

@@ -18,6 +18,7 @@ from bisect import bisect_right
 from typing import Optional
 
 from .. import ast as A
+from . import state
 from .evaluator import Compiler, Ctx, window_boundaries
 from .segment_polarity import BOTH, DOWN, UP, SegmentPolarity
 
@@ -227,7 +228,7 @@ class SegmentEngine:
             for offset, is_enter in window_boundaries(pattern, 0):
                 for events in lists:
                     edge = now - offset
-                    if len(events) > 16:
+                    if len(events) >= state.BISECT_MIN_LEN:
                         index = bisect_right(events, edge, key=_ts)
                     else:
                         index = 0

@@ -15,6 +15,10 @@ from typing import Optional
 from .values import Event
 
 
+# History lists at least this long are searched by bisection; shorter ones are scanned.
+BISECT_MIN_LEN = 16
+
+
 def _log_order(event: Event) -> tuple[int, int]:
     return event.ts, event.seq
 

@@ -1,0 +1,265 @@
+"""The runtime's shortcuts change nothing but speed and memory.
+
+* Segment polarity (`segment_polarity.py`): the masks per construct, and which segments
+  profile records re-evaluate.
+* History projection (`projection.py`): what is kept of a stored event.
+* Equivalence: seeded random logs over segments of every shape give byte-identical
+  outputs with every shortcut on and with every shortcut off (polarity BOTH everywhere,
+  every segment re-evaluated on profile records, whole events stored, no bisection).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import pytest
+
+from harness import build, message, replay_files, write_log
+from journeylang import ast as A
+from journeylang.parser import parse_source
+from journeylang.runtime import projection as P
+from journeylang.runtime import segment_polarity as SP
+from journeylang.runtime import state
+from journeylang.runtime.segment_polarity import BOTH, DOWN, UP, SegmentPolarity
+from journeylang.runtime.values import Event
+
+
+def segment(text: str) -> A.SegmentDecl:
+    source, problems = parse_source(text, "t.journey")
+    assert not problems, problems
+    return source.decls[0]
+
+
+def polarity(text: str) -> SegmentPolarity:
+    return SegmentPolarity(segment(text), [])
+
+
+def pattern_of(decl: A.SegmentDecl, index: int) -> A.EventPattern:
+    return [n for n in A.walk(decl) if isinstance(n, A.EventPattern)][index]
+
+
+# ------------------------------------------------------------------ polarity
+@pytest.mark.parametrize("body, arrival, enter, leave", [
+    ("has event a.x within 1d", UP, UP, DOWN),
+    ("no event a.x within 1d", DOWN, DOWN, UP),
+    ("has first event a.x as v within 1d", UP, UP, BOTH),
+    ("has last event a.x as v between 4d and 3d ago", BOTH, BOTH, DOWN),
+    ("count event a.x within 1d >= 2", BOTH, BOTH, BOTH),
+    ("has event a.x within 1d or has event b.y", BOTH, BOTH, BOTH),
+    ("not has event a.x within 1d", BOTH, BOTH, BOTH),
+])
+def test_polarity_of_each_construct(body, arrival, enter, leave):
+    decl = segment(f"segment s {{\n  {body}\n}}\n")
+    pol = SegmentPolarity(decl, [])
+    assert pol.arrival_mask("a.x") == arrival
+    first = pattern_of(decl, 0)
+    assert pol.boundary_mask(first, True) == enter
+    assert pol.boundary_mask(first, False) == leave
+
+
+def test_a_type_read_both_ways_is_both():
+    pol = polarity("segment s {\n  has event a.x as v within 1d\n  no event a.x after v\n}\n")
+    assert pol.arrival_mask("a.x") == BOTH
+
+
+def test_patterns_inside_a_where_are_both():
+    pol = polarity("segment s {\n  has event a.x where has event b.y within 1d\n}\n")
+    assert pol.arrival_mask("a.x") == UP
+    assert pol.arrival_mask("b.y") == BOTH
+
+
+def test_star_patterns_apply_to_every_type():
+    pol = polarity("segment s {\n  no event * within 1h\n}\n")
+    assert pol.arrival_mask("anything.at.all") == DOWN
+
+
+@pytest.mark.parametrize("body, reads", [
+    ("has event a.x within 1d", False),
+    ('has event a.x within 1d\n  profile.tier == "gold"', True),
+    ("has event a.x where event.t > now - 1d", True),
+    ("consented(email)", True),
+])
+def test_segments_reading_attributes_or_now_are_never_skipped(body, reads):
+    pol = polarity(f"segment s {{\n  {body}\n}}\n")
+    assert pol.reads_state is reads
+    if reads:
+        assert pol.arrival_mask("a.x") == BOTH
+
+
+def test_can_change():
+    assert SP.can_change(UP, False) and not SP.can_change(UP, True)
+    assert SP.can_change(DOWN, True) and not SP.can_change(DOWN, False)
+    assert SP.can_change(BOTH, True) and SP.can_change(BOTH, False)
+
+
+# ------------------------------------------------------------------ projection
+def projection_of(text: str) -> P.HistoryProjection:
+    source, problems = parse_source(text, "t.journey")
+    assert not problems, problems
+
+    class Program:
+        segments = {d.name.name: d for d in source.decls if isinstance(d, A.SegmentDecl)}
+        journeys = {d.name.name: d for d in source.decls if isinstance(d, A.JourneyDecl)}
+    return P.HistoryProjection(Program)
+
+
+def test_projection_keeps_the_paths_wheres_read():
+    proj = projection_of("""
+segment s {
+  has event a.add as add within 1d
+  no event a.remove where event.cart.id == add.cart.id after add
+  has event a.view where "x" in event.items[*].category within 1d
+}
+""")
+    assert proj.by_type["a.add"] == {"cart": {"id": True}}
+    assert proj.by_type["a.remove"] == {"cart": {"id": True}}
+    assert proj.by_type["a.view"] == {"items": {"category": True}}
+    data = {"cart": {"id": "c1", "total": 9}, "items": [{"category": "x", "sku": "s1"}, 3], "big": "y" * 1000}
+    stored = proj.store(Event(1, 1, "a.view", None, data))
+    assert stored.data == {"items": [{"category": "x"}, 3]}
+    assert stored.ts == 1 and stored.seq == 1 and stored.type == "a.view"
+    assert proj.store(Event(1, 2, "a.add", "web", data)).data == {"cart": {"id": "c1"}}
+
+
+def test_projection_of_unread_types_keeps_no_fields():
+    proj = projection_of("segment s {\n  has event a.x within 1d\n}\n")
+    assert proj.store(Event(5, 1, "a.x", "web", {"k": 1})).data == {}
+    assert proj.store(Event(5, 1, "a.x", "web", {"k": 1})).dataset == "web"
+
+
+@pytest.mark.parametrize("body", [
+    "has event a.x as v within 1d\n  coalesce(v, 1) == 1",    # the alias used whole
+    "has event a.x where event.items[profile.k] == 1",         # an index that is not a literal
+    "sum(items) of event a.x within 1d > 1",                    # sum over a whole field
+])
+def test_projection_keeps_whole_values_it_cannot_narrow(body):
+    proj = projection_of(f"segment s {{\n  {body}\n}}\n")
+    stored = proj.store(Event(1, 1, "a.x", None, {"items": [1, 2], "other": 1}))
+    assert stored.data["items"] == [1, 2]
+
+
+def test_projection_keeps_whole_events_bound_in_journey_conditions():
+    proj = projection_of(message("m") + """
+journey j {
+  entry event a.go
+  if has event a.x as x within 1d { send email m }
+}
+""")
+    event = Event(1, 1, "a.x", None, {"anything": 1})
+    assert proj.store(event) is event
+
+
+# ------------------------------------------------------------------ equivalence
+EQUIVALENCE_PROGRAM = message("hi") + """
+segment recent_add {
+  has event shop.add as add between 2h and 30m ago
+  no event shop.buy after add
+  no event shop.remove where event.cart.id == add.cart.id after add
+}
+segment last_view_quiet {
+  has last event shop.view as v between 3h and 1h ago
+  no event shop.add, shop.buy after v within 1h
+}
+segment first_view {
+  has first event shop.view as f within 4h
+  f.item.kind == "shoe"
+}
+segment busy {
+  count event shop.view within 2h >= 3
+}
+segment spenders {
+  sum(order.total) of event shop.buy within 6h > 100
+}
+segment quiet {
+  no event shop.view, shop.add within 90m
+  has event shop.view before 1h ago
+}
+segment gold_recent {
+  profile.tier == "gold"
+  has event * within 1h
+}
+segment nested {
+  in_segment(busy) or in_segment(spenders)
+}
+segment kinds {
+  has event shop.view where "shoe" in event.items[*].kind within 2h
+}
+journey greet {
+  entry audience recent_add
+  reentry always
+  send email hi
+}
+"""
+
+
+def random_log(seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    names = ["al", "bo", "cy"]
+    records = [{"profile": n, "timestamp": "2026-10-01T00:00:00Z", "recordType": "profile",
+                "personalEmail": {"address": f"{n}@example.org"}, "tier": rng.choice(["gold", "blue"])}
+               for n in names]
+    clock = 1_790_000_000_000
+    for _ in range(160):
+        clock += rng.choice([0, 1_000, 60_000, 600_000, 1_800_000, 3_600_000, 7_200_000])
+        name = rng.choice(names)
+        stamp = _iso(clock)
+        if rng.random() < 0.08:
+            records.append({"profile": name, "timestamp": stamp, "recordType": "profile",
+                            "tier": rng.choice(["gold", "blue", None])})
+            continue
+        kind = rng.choice(["shop.view", "shop.view", "shop.add", "shop.remove", "shop.buy", "app.ping"])
+        record = {"profile": name, "timestamp": stamp, "eventType": kind,
+                  "cart": {"id": rng.choice(["c1", "c2"])}, "order": {"total": rng.choice([10, 60, 120])},
+                  "item": {"kind": rng.choice(["shoe", "hat"])},
+                  "items": [{"kind": rng.choice(["shoe", "hat"]), "sku": "x" * 50}]}
+        records.append(record)
+    return records
+
+
+def _iso(ms: int) -> str:
+    from journeylang.timeparse import format_timestamp
+    return format_timestamp(ms)
+
+
+def _slow_runtime(monkeypatch) -> None:
+    """Turn every shortcut off."""
+    monkeypatch.setattr(SP.SegmentPolarity, "arrival_mask", lambda self, event_type: BOTH)
+    monkeypatch.setattr(SP.SegmentPolarity, "boundary_mask", lambda self, pattern, is_enter: BOTH)
+    monkeypatch.setattr(P.HistoryProjection, "store", lambda self, event: event)
+    monkeypatch.setattr(state, "BISECT_MIN_LEN", 10 ** 9)
+    from journeylang.runtime import segments as S
+    original = S.SegmentEngine.__init__
+
+    def init(self, program, compiler):
+        original(self, program, compiler)
+        self.state_readers = list(self.streaming)
+    monkeypatch.setattr(S.SegmentEngine, "__init__", init)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shortcuts_do_not_change_outputs(seed, tmp_path, monkeypatch):
+    analysis = build(str(tmp_path / "program"), EQUIVALENCE_PROGRAM)
+    log = write_log(str(tmp_path / "events.jsonl"), random_log(seed))
+    monkeypatch.setattr(state, "BISECT_MIN_LEN", 2)   # bisect every list worth it
+    fast = replay_files(analysis, [log], "2026-11-01T00:00:00Z")
+    with monkeypatch.context() as patch:
+        _slow_runtime(patch)
+        slow_analysis = build(str(tmp_path / "program2"), EQUIVALENCE_PROGRAM)
+        slow = replay_files(slow_analysis, [log], "2026-11-01T00:00:00Z")
+    assert fast.segments, "the log should move some segment"
+    assert json.dumps(fast.segments) == json.dumps(slow.segments)
+    assert json.dumps(fast.actions) == json.dumps(slow.actions)
+    assert json.dumps(fast.trace) == json.dumps(slow.trace)
+    assert fast.report == slow.report
+
+
+def test_equivalence_log_exercises_every_segment(tmp_path):
+    analysis = build(str(tmp_path / "program"), EQUIVALENCE_PROGRAM)
+    moved = set()
+    for seed in range(6):
+        log = write_log(str(tmp_path / f"e{seed}.jsonl"), random_log(seed))
+        moved |= {s["segment"] for s in replay_files(analysis, [log], "2026-11-01T00:00:00Z").segments}
+    assert moved == {"recent_add", "last_view_quiet", "first_view", "busy", "spenders", "quiet", "gold_recent",
+                     "nested", "kinds"}
+    assert os.path.exists(tmp_path / "program" / "main.journey")
