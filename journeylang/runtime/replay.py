@@ -293,8 +293,10 @@ class Runtime:
                 dues[name] = found
         if event is not None:
             for name in boundary_names:
-                found, rescan_needed = engine.boundary_from_event(name, profile, event, now)
-                if rescan_needed:
+                found, action = engine.boundary_from_event(name, profile, event, now)
+                if action == "set":
+                    dues[name] = found
+                elif action == "rescan":
                     found = engine.next_boundary(name, profile, now)
                     if found is None:
                         dues.pop(name, None)

@@ -242,28 +242,31 @@ class SegmentEngine:
                             best = instant
         return None if best is None else (best, mask)
 
-    def boundary_from_event(self, name: str, profile, event, now: int) -> tuple[Optional[tuple[int, int]], bool]:
-        """The earliest boundary (instant, polarity) a newly arrived event adds to the
-        segment (incremental), and whether the segment's boundaries must be rescanned
-        instead (the event replaced the latest match of a latest-only pattern, whose old
-        boundary no longer counts)."""
+    def boundary_from_event(self, name: str, profile, event, now: int) -> tuple[Optional[tuple[int, int]], str]:
+        """What a newly arrived event does to the segment's next boundary (instant,
+        polarity): ("min", b) — b is a new candidate (None: none); ("set", b) — b replaces
+        it (the event is the new latest match of the segment's only windowed pattern,
+        a latest-only one); ("rescan", None) — the event replaced the latest match of a
+        latest-only pattern among others, so the boundaries must be recomputed."""
         by_type = self.windowed_by_type.get(name)
         if not by_type:
-            return None, False
+            return None, "min"
         best, mask = None, 0
         polarity = self.polarity[name]
         for pattern in by_type.get(event.type, []) + by_type.get("*", []):
             matcher = self.latest_only.get(id(pattern))
             if matcher is not None:
                 if matcher(profile, event):
-                    return None, True
+                    if len(self.windowed[name]) == 1:
+                        return (event.ts + pattern.within.ms, polarity.boundary_mask(pattern, False)), "set"
+                    return None, "rescan"
                 continue
             for instant, is_enter in window_boundaries(pattern, event.ts):
                 if instant > now and (best is None or instant <= best):
                     change = polarity.boundary_mask(pattern, is_enter)
                     mask = change if best is None or instant < best else mask | change
                     best = instant
-        return (None if best is None else (best, mask)), False
+        return (None if best is None else (best, mask)), "min"
 
 
 def _ts(event) -> int:
