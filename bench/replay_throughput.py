@@ -5,7 +5,8 @@ Generates (once, cached under bench/data/) a seeded XDM log of N profiles over D
 then measures in separate processes:
   1. the raw ceiling: reading the same file and parsing every line with orjson;
   2. `journeylang replay journeys/` over it (all seed journeys and segments loaded);
-and prints events/s for both, their ratio, and each process's peak RSS.
+and prints records/s for both (and events/s, profile records excluded, for the replay),
+their ratio, and each process's peak RSS.
 
 Usage: bench/replay_throughput.py [--profiles 100000] [--days 30] [--seed 7]
 """
@@ -23,12 +24,14 @@ ROOT = os.path.dirname(HERE)
 
 RAW_PARSE = """
 import orjson, sys, time, resource
-start = time.perf_counter(); n = 0
+start = time.perf_counter(); n = 0; events = 0
 with open(sys.argv[1], 'rb') as f:
     for line in f:
-        orjson.loads(line); n += 1
+        if 'eventType' in orjson.loads(line):
+            events += 1
+        n += 1
 elapsed = time.perf_counter() - start
-print(n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, events)
 """
 
 REPLAY = """
@@ -40,14 +43,14 @@ assert not analysis.diagnostics.has_errors
 start = time.perf_counter()
 report, _ = run_replay(analysis, [sys.argv[2]], None, sys.argv[3])
 elapsed = time.perf_counter() - start
-print(report['records']['processed'], elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(report['records']['processed'], elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
 """
 
 
 def run(code, *args):
     out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
                          cwd=ROOT).stdout.split()
-    return int(out[0]), float(out[1]), int(out[2]) / 1024.0
+    return int(out[0]), float(out[1]), int(out[2]) / 1024.0, int(out[3])
 
 
 def main():
@@ -68,14 +71,15 @@ def main():
         print(f"generated {stats['records']:,} records ({stats['events']:,} events) in "
               f"{time.perf_counter() - t0:.1f} s -> {log}")
     size_mb = os.path.getsize(log) / 1e6
-    lines, raw_s, raw_rss = run(RAW_PARSE, log)
+    lines, raw_s, raw_rss, events = run(RAW_PARSE, log)
     with tempfile.TemporaryDirectory() as out:
-        records, replay_s, replay_rss = run(REPLAY, os.path.join(ROOT, "journeys"), log, out)
+        records, replay_s, replay_rss, _ = run(REPLAY, os.path.join(ROOT, "journeys"), log, out)
     raw_rate, replay_rate = lines / raw_s, records / replay_s
-    result = {"log": os.path.basename(log), "log_mb": round(size_mb, 1), "records": lines,
+    result = {"log": os.path.basename(log), "log_mb": round(size_mb, 1), "records": lines, "events": events,
               "raw_parse_records_per_s": round(raw_rate), "raw_parse_s": round(raw_s, 2),
               "raw_parse_peak_rss_mb": round(raw_rss, 1),
-              "replay_records_per_s": round(replay_rate), "replay_s": round(replay_s, 2),
+              "replay_records_per_s": round(replay_rate), "replay_events_per_s": round(events / replay_s),
+              "replay_s": round(replay_s, 2),
               "replay_peak_rss_mb": round(replay_rss, 1),
               "replay_vs_raw_parse": round(raw_rate / replay_rate, 2)}
     for key, value in result.items():

@@ -48,36 +48,21 @@ def format_duration(ms: int) -> str:
     return "".join(parts)
 
 
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (integer arithmetic)."""
-    year -= month <= 2
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+_MS = timedelta(milliseconds=1)
 
 
 def _fast_utc(text: str):
-    """`YYYY-MM-DDTHH:MM:SSZ`, the form logs use almost always, without datetime; None
-    when the text has another form (the general parser handles it)."""
+    """`YYYY-MM-DDTHH:MM:SSZ`, the form logs use almost always, parsed by the C
+    `datetime.fromisoformat` (ASCII only; it checks the digits and the calendar); None
+    when the text has another form or is invalid (the general parser decides)."""
     if len(text) != 20 or text[19] != "Z" or text[10] != "T" or text[4] != "-" or text[7] != "-" \
-            or text[13] != ":" or text[16] != ":":
+            or text[13] != ":" or text[16] != ":" or not text.isascii():
         return None
-    digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
-    if not digits.isdigit() or not digits.isascii():
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
         return None
-    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
-    hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
-    if not (1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59 and year >= 1):
-        return None
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    if not 1 <= day <= _DAYS_IN_MONTH[month - 1] + (1 if month == 2 and leap else 0):
-        return None
-    return ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+    return (moment - _EPOCH) // _MS
 
 
 def parse_timestamp(text: str) -> int:
