@@ -133,7 +133,7 @@ def test_wishlist_campaign_reads_the_audience_once_and_saves_high_churn_risk(pro
 
 def test_checker_and_runtime_know_the_same_functions():
     from journeylang.checks.common import FUNCTIONS as CHECKED, NAME_ARGUMENT_FUNCTIONS
-    from journeylang.runtime.evaluator import FUNCTIONS as RUNTIME
+    from journeylang.runtime.functions import FUNCTIONS as RUNTIME
     assert set(CHECKED) - set(NAME_ARGUMENT_FUNCTIONS) == set(RUNTIME)
 
 

@@ -4,6 +4,6 @@ Modules, in the order a record flows through them: `eventlog` (read, validate, o
 `identity` (route to a profile, merge), `state` (per-profile state), `projection`
 (what a stored event keeps), `segments` (membership and window boundaries, with
 `segment_polarity` deciding which evaluations can be skipped), `interpreter` (the journey step function),
-`sends` and `content` (sends, templates, lookups), `outputs` (files and summary), and
+`evaluator` and `functions` (expressions), `sends` and `content` (sends, templates, lookups), `outputs` (files and summary), and
 `replay` (the driver: clock, timers, entries). See docs/runtime.md for decisions.
 """

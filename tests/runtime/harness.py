@@ -15,7 +15,7 @@ import gzip
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from journeylang.pipeline import analyse

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from harness import build, complete, ev, message, pid, prof, replay_files, t, write_log
+from harness import build, complete, ev, message, pid, prof, replay_files, t
 
 AL = pid("al")
 
