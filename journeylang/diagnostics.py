@@ -55,6 +55,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W205": ("warning", "two journeys entered by the same event without dedup"),
     "W206": ("warning", "unused declaration"),
     "W207": ("warning", "long look-back in a streaming segment"),
+    "W208": ("warning", "unused suppression"),
 }
 
 MAX_ERRORS = 50

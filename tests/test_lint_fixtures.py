@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from journeylang.diagnostics import CODES
-from journeylang.lint import RULES, lint_program
+from journeylang.lint import ALL_RULES, RULES, lint_program
 from journeylang.lint.suppressions import parse_allow
 from journeylang.pipeline import analyse
 from journeylang.render import render_text
@@ -73,16 +73,16 @@ def test_fixture(name: str) -> None:
 
 def test_every_rule_has_fixtures() -> None:
     names = _fixtures()
-    for rule in RULES:
+    for rule in ALL_RULES:
         assert any(n.startswith(rule.CODE + "_") and not n.endswith("_ok.journey") for n in names), rule.CODE
         assert any(n.startswith(rule.CODE + "_") and n.endswith("_ok.journey") for n in names), rule.CODE
 
 
 def test_rules_are_registered_and_documented() -> None:
-    codes = [rule.CODE for rule in RULES]
+    codes = [rule.CODE for rule in ALL_RULES]
     assert len(codes) == len(set(codes))
     assert codes == sorted(codes)
-    for rule in RULES:
+    for rule in ALL_RULES:
         assert CODES[rule.CODE][0] == "warning"
         doc = rule.__doc__ or ""
         assert doc.startswith(rule.CODE), rule.__name__

@@ -1,4 +1,4 @@
-"""The lint pass: the warnings of LANGUAGE.md section 6 (codes W201-W207).
+"""The lint pass: the warnings of LANGUAGE.md section 6 (codes W201-W207), and W208.
 
 Consumes: an `Analysis` after the check passes (program, compiled graphs).
 Produces: warning diagnostics, added to `analysis.diagnostics`.
@@ -19,6 +19,7 @@ W204    `waits_exceed_timeout`      waits on a path adding up to more than `time
 W205    `entry_collision`           two journeys entered by one event type, no `dedup`
 W206    `unused`                    a segment, message or lookup that is never used
 W207    `long_lookback`             a streaming segment counting/summing over > 30d
+W208    `unused_suppression`        an allow comment that suppresses nothing
 ======  ==========================  ==================================================
 
 Suppressions
@@ -36,17 +37,17 @@ A comment ``# journeylang: allow CODE[, CODE...] REASON`` turns warnings off:
 Codes are comma-separated (`allow W201, W206 kept for reporting`). The reason is
 optional syntactically but expected by convention: say why the warning is acceptable
 so the next reader does not have to guess. Only warnings can be allowed; errors (the
-check passes) cannot. See docs/lint.md.
+check passes) cannot. An allow comment that suppresses nothing is itself reported
+(W208, after all rules ran). See docs/lint.md.
 """
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Iterable
 
 from ..diagnostics import Diagnostic
 from . import (consent_guard, entry_collision, explicit_reentry, long_lookback, unreachable, unused,
-               waits_exceed_timeout)
-from .suppressions import apply_suppressions
+               unused_suppression, waits_exceed_timeout)
+from .suppressions import apply_suppressions, program_suppressions
 
 # The rules, in the order they run. Each module has `CODE` and `run(analysis)`.
 RULES: tuple[ModuleType, ...] = (
@@ -58,6 +59,10 @@ RULES: tuple[ModuleType, ...] = (
     unused,
     long_lookback,
 )
+
+# Every rule module, documented alike; `unused_suppression` (W208) runs after the others
+# and the suppressions, on their results.
+ALL_RULES: tuple[ModuleType, ...] = RULES + (unused_suppression,)
 
 
 def run_rules(analysis) -> list[Diagnostic]:
@@ -72,6 +77,9 @@ def run_rules(analysis) -> list[Diagnostic]:
 
 
 def lint_program(analysis) -> None:
-    """The lint pass: run `RULES`, drop suppressed diagnostics, add the rest."""
-    diagnostics: Iterable[Diagnostic] = run_rules(analysis)
-    analysis.diagnostics.extend(apply_suppressions(diagnostics, analysis.program))
+    """The lint pass: run `RULES`, drop suppressed diagnostics, add the rest, then report
+    the allow comments that dropped nothing (W208, which cannot itself be allowed)."""
+    diagnostics: list[Diagnostic] = run_rules(analysis)
+    suppressions = program_suppressions(analysis.program)
+    analysis.diagnostics.extend(apply_suppressions(diagnostics, suppressions))
+    analysis.diagnostics.extend(unused_suppression.run(suppressions, diagnostics))

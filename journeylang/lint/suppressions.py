@@ -32,6 +32,8 @@ _CODE = re.compile(r"^[A-Za-z]\d{3}$")
 class Suppression:
     file: str
     line: int  # line of the comment
+    column: int
+    end_column: int
     codes: frozenset[str]
     reason: str
     # covered region: (start_line, start_col, end_line, end_col), inclusive; None: nothing
@@ -101,13 +103,17 @@ def collect_suppressions(source: A.SourceFile) -> list[Suppression]:
             if target <= len(lines) and lines[target - 1].strip():
                 span = _outermost_starting_on(source, target)
             region = (span.line, 1, span.end_line, span.end_column) if span is not None else None
-        found.append(Suppression(source.path, comment.line, codes, reason, region))
+        found.append(Suppression(source.path, comment.line, comment.column,
+                                 comment.column + len(comment.text.rstrip()) - 1, codes, reason, region))
     return found
 
 
-def apply_suppressions(diagnostics: Iterable[Diagnostic], program) -> list[Diagnostic]:
+def program_suppressions(program) -> list[Suppression]:
+    return [s for source in program.files for s in collect_suppressions(source)]
+
+
+def apply_suppressions(diagnostics: Iterable[Diagnostic], suppressions: list[Suppression]) -> list[Diagnostic]:
     """The diagnostics no suppression covers (errors are never suppressed)."""
-    suppressions = [s for source in program.files for s in collect_suppressions(source)]
     kept = []
     for diag in diagnostics:
         if diag.severity == "warning" and any(s.covers(diag) for s in suppressions):
