@@ -25,7 +25,7 @@ from .values import Event, Timestamp, as_timestamp, to_json_value
 
 class LoweredNode:
     __slots__ = ("id", "kind", "stmt", "succ", "conditions", "labels", "thresholds", "split_by", "expr",
-                 "zone", "matcher", "reason", "line", "explain")
+                 "zone", "matcher", "listens", "reason", "line", "explain")
 
     def __init__(self, node_id: str, data: dict, succ: dict[str, str]) -> None:
         self.id = node_id
@@ -36,6 +36,7 @@ class LoweredNode:
         self.line = data["span"].line
         self.conditions = self.labels = self.thresholds = self.split_by = self.expr = self.zone = None
         self.matcher = None
+        self.listens = None  # wait-for-event nodes: the event types the wait can match (None: any)
         self.explain = None  # condition nodes: per branch (source text, [(leaf text, leaf fn)])
 
 
@@ -93,6 +94,8 @@ class LoweredJourney:
         self.entry_alias = entry.pattern.alias.name if isinstance(entry, A.EventEntry) and entry.pattern.alias else None
         self.exit_matchers = [(event_matcher(e.pattern, compiler), e.pattern.alias.name if e.pattern.alias else None,
                                e.reason or "exit criteria") for e in self.decl.exits]
+        # the event types an exit criterion can match (None: any type); empty: no exit criteria
+        self.exit_listens = listened_types([e.pattern for e in self.decl.exits])
         self.dedup_key = compiler.expr(self.decl.dedup.key) if self.decl.dedup else None
 
     def _compile(self, node: LoweredNode, compiler: Compiler) -> None:
@@ -123,6 +126,7 @@ class LoweredJourney:
             node.split_by = compiler.expr(stmt.by) if stmt.by is not None else None
         elif node.kind == "wait_for_event":
             node.matcher = event_matcher(stmt.pattern, compiler)
+            node.listens = listened_types([stmt.pattern])
         elif isinstance(stmt, A.WaitUntil):
             node.expr = compiler.expr(stmt.when)
         elif isinstance(stmt, A.WaitUntilNext):
@@ -155,6 +159,16 @@ def event_matcher(pattern: A.EventPattern, compiler: Compiler):
             return False
         return where is None or where(ctx.with_candidate(event, alias))
     return matches
+
+
+def listened_types(patterns: list[A.EventPattern]) -> Optional[frozenset[str]]:
+    """The event types any of these patterns can match; None when one matches every type."""
+    types: set[str] = set()
+    for pattern in patterns:
+        if not pattern.types:
+            return None
+        types.update(pattern.types)
+    return frozenset(types)
 
 
 def split_bucket(*parts: str) -> float:

@@ -368,6 +368,11 @@ class Runtime:
             if instance is None or not instance.active:
                 continue
             lowered = self.journeys[journey]
+            # static relevance: skip instances neither an exit criterion nor their wait can hear
+            listens, wait = lowered.exit_listens, instance.wait
+            if (listens is not None and event_type not in listens) and (
+                    wait is None or (wait.listens is not None and event_type not in wait.listens)):
+                continue
             ctx = context(self, instance, now)
             for matcher, alias, reason in lowered.exit_matchers:
                 if matcher(ctx, event):

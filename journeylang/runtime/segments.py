@@ -126,6 +126,26 @@ class SegmentEngine:
                 if entry is not None:
                     table[event_type] = entry
             self.arrival_table[name] = table
+        # per segment and event type: what an arriving event does to the next boundary
+        # (`boundary_from_event`): (latest-only matcher, mask if the segment has no other
+        # windowed pattern, within) or (None, 0, ((edge offset, polarity), ...))
+        self.boundary_table: dict[str, dict[str, tuple]] = {}
+        for name in self.streaming:
+            by_type = self.windowed_by_type.get(name, {})
+            table = {}
+            for event_type in by_type:
+                entries = []
+                for pattern in by_type[event_type] + (by_type.get("*", []) if event_type != "*" else []):
+                    matcher = self.latest_only.get(id(pattern))
+                    if matcher is not None:
+                        sole = len(self.windowed[name]) == 1
+                        entries.append((matcher, self.polarity[name].boundary_mask(pattern, False) if sole else 0,
+                                        pattern.within.ms))
+                    else:
+                        entries.append((None, 0, tuple((offset, self.polarity[name].boundary_mask(pattern, is_enter))
+                                                       for offset, is_enter in window_boundaries(pattern, 0))))
+                table[event_type] = tuple(entries)
+            self.boundary_table[name] = table
 
     def _closure(self, name: str, refs: dict) -> list[str]:
         seen, stack, order = set(), [name], []
@@ -248,22 +268,22 @@ class SegmentEngine:
         it (the event is the new latest match of the segment's only windowed pattern,
         a latest-only one); ("rescan", None) — the event replaced the latest match of a
         latest-only pattern among others, so the boundaries must be recomputed."""
-        by_type = self.windowed_by_type.get(name)
-        if not by_type:
-            return None, "min"
+        table = self.boundary_table[name]
+        entries = table.get(event.type)
+        if entries is None:
+            entries = table.get("*", ())
         best, mask = None, 0
-        polarity = self.polarity[name]
-        for pattern in by_type.get(event.type, []) + by_type.get("*", []):
-            matcher = self.latest_only.get(id(pattern))
+        ts = event.ts
+        for matcher, set_mask, edges in entries:
             if matcher is not None:
                 if matcher(profile, event):
-                    if len(self.windowed[name]) == 1:
-                        return (event.ts + pattern.within.ms, polarity.boundary_mask(pattern, False)), "set"
+                    if set_mask:
+                        return (ts + edges, set_mask), "set"
                     return None, "rescan"
                 continue
-            for instant, is_enter in window_boundaries(pattern, event.ts):
+            for offset, change in edges:
+                instant = ts + offset
                 if instant > now and (best is None or instant <= best):
-                    change = polarity.boundary_mask(pattern, is_enter)
                     mask = change if best is None or instant < best else mask | change
                     best = instant
         return (None if best is None else (best, mask)), "min"
