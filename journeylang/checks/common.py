@@ -27,6 +27,11 @@ CHANNELS: dict[str, tuple[str, ...]] = {
 # channels `consented(C)` knows (LANGUAGE.md section 2)
 CONSENT_CHANNELS: tuple[str, ...] = ("email", "sms", "push", "ads")
 
+# the XDM profile attribute `consented(C)` reads (its value `y` means consent)
+CONSENT_PATHS: dict[str, tuple[str, ...]] = {
+    "email": ("consents", "marketing", "email", "val"), "sms": ("consents", "marketing", "sms", "val"),
+    "push": ("consents", "marketing", "push", "val"), "ads": ("consents", "share", "val")}
+
 # function -> (fewest arguments, most arguments or None for "any number")
 FUNCTIONS: dict[str, tuple[int, Optional[int]]] = {
     "exists": (1, 1),

@@ -42,9 +42,12 @@ How it decides (the analysis)
     (networkx's `immediate_dominators` works on nodes, not edges, anyway) would miss.
     One removal and one reachability search per channel per journey: linear time.
 
-    Not considered: a `set profile.consents...` between the test and the send, and
-    consent withdrawn during a wait (the runtime checks consent again at the send and
-    suppresses; the lint is about the journey's intent).
+    A `set profile.consents...` that writes the channel's consent attribute (or an
+    object containing it) undoes every test before it: the send must also be guarded on
+    every path *from such a `set`*, checked the same way with the set node as the start.
+    Not considered: consent withdrawn by a profile record during a wait (the runtime
+    checks consent again at the send and suppresses; the lint is about the journey's
+    intent).
 
 Audience actions
     `add to audience X` feeding paid media should be guarded with `consented(ads)`, as
@@ -79,6 +82,7 @@ import networkx as nx
 
 from .. import ast as A
 from ..diagnostics import Diagnostic
+from ..checks.common import CONSENT_PATHS
 
 CODE = "W201"
 
@@ -180,6 +184,21 @@ def _marketing_sends(analysis, graph: nx.DiGraph) -> dict[str, list[str]]:
     return by_channel
 
 
+def consent_writes(graph: nx.DiGraph, channel: str) -> list[str]:
+    """The `set profile...` nodes that write the channel's consent attribute or an object
+    containing it (in node order)."""
+    attribute = CONSENT_PATHS.get(channel, ())
+    found = []
+    for node, data in graph.nodes(data=True):
+        stmt = data.get("stmt")
+        if data.get("kind") != "set" or not isinstance(stmt, A.SetProfile) or stmt.root != "profile":
+            continue
+        shared = min(len(stmt.path), len(attribute))
+        if stmt.path[:shared] == attribute[:shared]:
+            found.append(node)
+    return sorted(found, key=lambda n: int(n[1:]) if n[1:].isdigit() else 0)
+
+
 def run(analysis) -> Iterable[Diagnostic]:
     for name in sorted(analysis.program.journeys):
         graph = analysis.graphs.get(name)
@@ -189,19 +208,28 @@ def run(analysis) -> Iterable[Diagnostic]:
         for channel, sends in sorted(_marketing_sends(analysis, graph).items()):
             reduced = without_guards(graph, channel)
             reachable = {entry} | nx.descendants(reduced, entry)
+            after_write = {}
+            for write in consent_writes(graph, channel):
+                for node in nx.descendants(reduced, write):
+                    after_write.setdefault(node, write)
             for node in sends:
-                if node not in reachable:
-                    continue
                 stmt: A.Send = graph.nodes[node]["stmt"]
-                via = _describe_path(graph, nx.shortest_path(reduced, entry, node), channel)
-                message = (f"marketing message `{stmt.message.name}` is sent on `{channel}` without "
-                           f"`consented({channel})` on every path to it")
-                if via:
-                    message += f" (e.g. through {via})"
-                yield Diagnostic(CODE, message, stmt.span,
-                                 f"wrap it in `if consented({channel}) {{ ... }}` (or exit earlier with "
-                                 f"`if not consented({channel}) {{ exit }}`), or mark the message `transactional` "
-                                 f"if it is one")
+                hint = (f"wrap it in `if consented({channel}) {{ ... }}` (or exit earlier with "
+                        f"`if not consented({channel}) {{ exit }}`), or mark the message `transactional` "
+                        f"if it is one")
+                if node in reachable:
+                    via = _describe_path(graph, nx.shortest_path(reduced, entry, node), channel)
+                    message = (f"marketing message `{stmt.message.name}` is sent on `{channel}` without "
+                               f"`consented({channel})` on every path to it")
+                    if via:
+                        message += f" (e.g. through {via})"
+                    yield Diagnostic(CODE, message, stmt.span, hint)
+                elif node in after_write:
+                    line = graph.nodes[after_write[node]]["span"].line
+                    yield Diagnostic(CODE, f"marketing message `{stmt.message.name}` is sent on `{channel}` after "
+                                           f"the `set profile.consents...` on line {line} without testing "
+                                           f"`consented({channel})` again", stmt.span,
+                                     f"test `consented({channel})` after the `set`, or move the `set` after the send")
 
 
 def _describe_path(graph: nx.DiGraph, path: list[str], channel: str) -> str:

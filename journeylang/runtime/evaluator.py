@@ -13,13 +13,11 @@ from itertools import islice
 from typing import Callable, Optional
 
 from .. import ast as A
+from ..checks.common import CONSENT_PATHS
 from . import state
 from .functions import FUNCTIONS
 from .values import (Duration, Event, Timestamp, arithmetic, compare, contains, get_attr, get_index,
                      star, truthy)
-
-CONSENT_PATHS = {"email": ("consents", "marketing", "email", "val"), "sms": ("consents", "marketing", "sms", "val"),
-                 "push": ("consents", "marketing", "push", "val"), "ads": ("consents", "share", "val")}
 
 
 class Ctx:
