@@ -9,6 +9,7 @@ bad input.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -30,7 +31,10 @@ def grammar_path() -> Path:
     raise FileNotFoundError("grammar/journey.lark is missing from the journeylang installation")
 
 
-class _CommentSink:
+class _CommentSink(threading.local):
+    """Collects the comments the lexer skips. The Lark parser is built once and shared, so
+    its callback is too; the list is per thread, so files may be parsed concurrently."""
+
     def __init__(self) -> None:
         self.comments: list[A.Comment] = []
 
@@ -113,9 +117,54 @@ def _demote_keyword(exc: UnexpectedInput) -> bool:
     return True
 
 
+MAX_NESTING = 100
+
+
+def _too_deep(text: str, path: str) -> Optional[Diagnostic]:
+    """E001 at the first bracket nested deeper than `MAX_NESTING` (strings and comments
+    skipped): such input would exhaust the recursion of the tree builder."""
+    depth, index, size = 0, 0, len(text)
+    line, line_start = 1, 0
+    while index < size:
+        char = text[index]
+        if char == "\n":
+            line, line_start = line + 1, index + 1
+        elif char == "#":
+            end = text.find("\n", index)
+            index = size if end < 0 else end
+            continue
+        elif char == '"':
+            if text.startswith('"""', index):
+                end = text.find('"""', index + 3)
+                end = size if end < 0 else end + 3
+            else:
+                end = index + 1
+                while end < size and text[end] not in '"\n':
+                    end += 2 if text[end] == "\\" else 1
+                end += 1
+            line += text.count("\n", index, min(end, size))
+            if "\n" in text[index:end]:
+                line_start = text.rfind("\n", index, end) + 1
+            index = end
+            continue
+        elif char in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return Diagnostic("E001", f"brackets, parentheses and blocks nested deeper than {MAX_NESTING} levels",
+                                  _point_span(path, line, index - line_start + 1),
+                                  "split the expression, or name parts of it with `enrich`/segments")
+        elif char in ")]}":
+            depth -= 1
+        index += 1
+    return None
+
+
 def parse_source(text: str, path: str) -> tuple[Optional[A.SourceFile], list[Diagnostic]]:
     """Parse one file. Returns (SourceFile or None on a syntax error, diagnostics)."""
     _SINK.comments = []
+    deep = _too_deep(text, path)
+    if deep is not None:
+        return None, [deep]
     try:
         tree = _lark().parse(text, on_error=_demote_keyword)
     except UnexpectedInput as exc:

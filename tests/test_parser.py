@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from journeylang import ast as A
 from journeylang.diagnostics import CODES
-from journeylang.parser import parse_source
+from journeylang.parser import MAX_NESTING, parse_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
 
@@ -717,12 +718,35 @@ def test_empty_files_parse(text):
     assert source.decls == ()
 
 
-def test_deep_nesting_is_a_diagnostic_not_a_crash():
-    text = "segment s { " + "(" * 500 + "a" + ")" * 500 + " }"
+def test_deep_nesting_is_reported_where_it_gets_too_deep():
+    text = "segment s {\n  # ((((( in a comment\n  profile.a == \"(((\"\n  " + "(" * 500 + "a" + ")" * 500 + "\n}"
     source, diagnostics = parse_source(text, "deep.journey")
+    assert source is None
+    # the segment's `{` is the first level, so the parenthesis that goes too deep is number MAX_NESTING
+    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("E001", 4, 2 + MAX_NESTING)]
+    assert "nested deeper than" in diagnostics[0].message
+
+
+def test_nesting_up_to_the_limit_parses():
+    depth = MAX_NESTING - 1  # and the segment's braces
+    source = parse_ok("segment s {\n  " + "(" * depth + "profile.a" + ")" * depth + "\n}\n")
+    assert len(source.decls[0].conditions) == 1
+
+
+def test_deep_operator_chains_are_a_diagnostic_not_a_crash():
+    source, diagnostics = parse_source("segment s {\n  " + "not " * 3000 + "true\n}\n", "deep.journey")
     assert all(d.code in CODES for d in diagnostics)
     if source is None:
         assert [d.code for d in diagnostics] == ["E001"]
+
+
+def test_files_parse_concurrently_with_their_own_comments():
+    texts = [f"# file {i}\nsegment s{i} {{\n  profile.a == {i}  # trailing {i}\n}}\n" for i in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda item: parse_source(item[1], f"f{item[0]}.journey"), enumerate(texts)))
+    for index, (source, diagnostics) in enumerate(results):
+        assert diagnostics == []
+        assert [c.text for c in source.comments] == [f"# file {index}", f"# trailing {index}"]
 
 
 def test_a_segment_line_starting_with_a_parenthesis_is_a_new_condition():
