@@ -107,9 +107,8 @@ class HistoryProjection:
         for decl in program.segments.values():
             self._scope(decl, journey=False)
         for journey in program.journeys.values():
-            roots = [n for stmt in journey.body for n in A.walk(stmt) if isinstance(n, A.HistoryPred)]
-            if journey.dedup is not None:
-                roots += [n for n in A.walk(journey.dedup) if isinstance(n, A.HistoryPred)]
+            # everywhere: body, dedup key, and the `where` of entry, wait and exit patterns
+            roots = [n for n in A.walk(journey) if isinstance(n, A.HistoryPred)]
             for pred in roots:
                 self._scope(pred, journey=True)
         star = self.trees.get("*")

@@ -372,9 +372,8 @@ def lookback_by_type(program) -> tuple[dict[str, Optional[int]], Optional[int], 
         note_all(decl, None)
     for journey in program.journeys.values():
         timeout = journey.timeout.ms if journey.timeout else 91 * 86_400_000
-        history = [n for stmt in journey.body for n in A.walk(stmt) if isinstance(n, A.HistoryPred)]
-        if journey.dedup is not None:
-            history += [n for n in A.walk(journey.dedup) if isinstance(n, A.HistoryPred)]
+        # everywhere in the journey: body, dedup key, and the `where` of entry, wait and exit patterns
+        history = [n for n in A.walk(journey) if isinstance(n, A.HistoryPred)]
         for node in history:
             note_all(node, timeout)
     if uses_star:

@@ -130,3 +130,29 @@ def test_dedup_per_scheduled_read_keeps_the_first_profile_by_id():
                                          (t(11, "09:00"), pid("mm"), "duplicate"),
                                          (t(11, "09:00"), pid("zz"), "duplicate")]
     assert result.journey_stats("weekly")["refusals"] == {"duplicate": 4}
+
+
+def test_history_predicates_in_entry_and_exit_patterns_see_history():
+    # b.seen and c.seen are read only inside the `where` of an entry and an exit pattern:
+    # the history must still keep them (look-back) with the fields those wheres read
+    source = message("hi") + """
+journey j {
+  entry event a.go where has event b.seen where event.k == 1 within 1d
+  reentry always
+  send email hi
+}
+journey k {
+  entry event a.start
+  reentry always
+  exit on event a.stop where has event c.seen where event.k == 2 within 1d
+  wait 1d
+  send email hi
+}
+"""
+    records = [prof("al"), ev("al", t(10, "10:00"), "b.seen", k=1), ev("al", t(10, "11:00"), "a.go"),
+               ev("al", t(11, "10:00"), "a.go"),   # b.seen is exactly 1d old by then: no entry
+               ev("al", t(11, "10:00"), "a.start"), ev("al", t(11, "10:30"), "c.seen", k=2),
+               ev("al", t(11, "11:00"), "a.stop")]
+    result = run(source, records, until=t(15, "00:00"))
+    assert result.sends("j") == [(t(10, "11:00"), "j", AL, "email", "hi", "sent")]
+    assert result.exits("k") == [(t(11, "11:00"), AL, "exit criteria")]
