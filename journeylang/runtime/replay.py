@@ -210,12 +210,12 @@ class Runtime:
             self.refuse(name, profile, now, "already active")
             return None
         previous = profile.entries.get(name)
-        if previous:
+        if previous is not None:
             mode = decl.reentry.mode if decl.reentry else "never"
             if mode == "never":
                 self.refuse(name, profile, now, "no reentry")
                 return None
-            if mode == "after" and now < previous[-1] + decl.reentry.after.ms:
+            if mode == "after" and now < previous + decl.reentry.after.ms:
                 self.refuse(name, profile, now, "reentry too soon")
                 return None
         bindings = {}
@@ -236,7 +236,7 @@ class Runtime:
         instance = Instance(f"{name}-{self.instance_counter[name]:06d}", name, profile, now, self.seq, event)
         instance.bindings.update(bindings)
         profile.instances[name] = instance
-        profile.entries.setdefault(name, []).append(now)
+        profile.entries[name] = now
         self.stats[name].entries += 1
         detail = {"via": via} if via else None
         self.trace(now, instance, "n0", "entered", detail=detail)

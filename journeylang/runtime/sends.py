@@ -56,6 +56,7 @@ class SendPolicy:
             if policy.quiet_hours is not None:
                 self.quiet = policy.quiet_hours
                 self.quiet_zone = compiler.expr(policy.quiet_hours.zone) if policy.quiet_hours.zone else None
+        self.cap_window = {channel: max(per for _, per in caps) for channel, caps in self.caps.items()}
 
     def templates_of(self, name: str) -> MessageTemplates:
         if name not in self.templates:
@@ -116,8 +117,13 @@ class SendPolicy:
             return True
         if channel == "webhook" and stmt.to is None and "url" in content:
             address = content["url"]
-        if marketing:
-            profile.sent.setdefault(channel, []).append(now)
+        if marketing and channel in self.cap_window:
+            # only caps read these times: keep those within the channel's longest cap
+            times = profile.sent.setdefault(channel, [])
+            times.append(now)
+            horizon = now - self.cap_window[channel]
+            if times[0] <= horizon:
+                times[:] = [t for t in times if t > horizon]
         action = rt.action(instance, node, now, channel, name, address, "sent", None, content)
         if stmt.alias is not None:
             instance.bindings[stmt.alias.name] = action

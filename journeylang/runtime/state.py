@@ -71,9 +71,9 @@ class ProfileState:
         self.history: dict[str, list[Event]] = {}   # event type -> events, in log order
         self.all_events: list[Event] = []           # only kept when some pattern uses `*`
         self.instances: dict[str, Instance] = {}    # journey -> active instance
-        self.entries: dict[str, list[int]] = {}     # journey -> admitted entry times
+        self.entries: dict[str, int] = {}           # journey -> the last admitted entry time
         self.membership: dict[str, bool] = {}       # streaming segment -> member now
-        self.sent: dict[str, list[int]] = {}        # channel -> times of sent marketing messages
+        self.sent: dict[str, list[int]] = {}        # capped channel -> sent marketing times within its longest cap
         self.merged_into: Optional["ProfileState"] = None
         self.segment_token = 0
         self.segment_due: dict[str, tuple[int, int]] = {}  # streaming segment -> (next window boundary, polarity)
@@ -146,8 +146,8 @@ class ProfileState:
         deep_merge(merged_attrs, other.attrs)
         deep_merge(merged_attrs, self.attrs)
         self.attrs = merged_attrs
-        for journey, times in other.entries.items():
-            self.entries[journey] = sorted(self.entries.get(journey, []) + times)
+        for journey, last in other.entries.items():
+            self.entries[journey] = max(self.entries.get(journey, last), last)
         for channel, times in other.sent.items():
             self.sent[channel] = sorted(self.sent.get(channel, []) + times)
         other.merged_into = self
