@@ -246,7 +246,7 @@ def cmd_test(args) -> int:
 def cmd_why(args) -> int:
     from . import why
     graphs = None
-    trace = None
+    trace, merges = None, []
     if args.paths:
         analysis = _checked(args.paths)
         if analysis is None:
@@ -269,7 +269,7 @@ def cmd_why(args) -> int:
                 print(f"journeylang: --until: {exc}", file=sys.stderr)
                 return EXIT_USAGE
             _, sink = run_replay(analysis, args.events, until, None)
-            trace = sink.memory["trace"]
+            trace, merges = sink.memory["trace"], sink.memory["identities"]
     if trace is None:
         if not args.out:
             print("journeylang: why needs --out DIR (a replay's outputs) or PATH... --events LOG...",
@@ -280,7 +280,8 @@ def cmd_why(args) -> int:
             print(f"journeylang: no trace.jsonl in {args.out}", file=sys.stderr)
             return EXIT_INPUT
         trace = why.read_jsonl(path)
-    print(why.render(trace, args.profile, args.journey, graphs))
+        merges = why.read_jsonl(os.path.join(args.out, "identities.jsonl"))
+    print(why.render(trace, args.profile, args.journey, graphs, merges))
     return EXIT_OK
 
 

@@ -228,11 +228,9 @@ class Simulation:
 
     def explain(self, profile: str, journey: Optional[str] = None) -> str:
         """The profile's timeline; steps written before a merge under the absorbed
-        profile's id are included (the simulation knows the identity graph)."""
+        profile's id are included, marked with that id."""
         wanted = self.profile_id(profile)
-        trace = [t if t.get("profile") == wanted else {**t, "profile": wanted}
-                 for t in self.trace if t.get("profile") is not None and self.profile_id(t["profile"]) == wanted]
-        return why.render(trace, wanted, journey, self.analysis.graphs)
+        return why.render(self.trace, wanted, journey, self.analysis.graphs, self.sink.memory["identities"])
 
     # ------------------------------------------------------------------ assertions
     def _failure(self, what: str, criteria: dict, found: list[dict], candidates: list[dict]) -> str:

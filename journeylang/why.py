@@ -1,9 +1,11 @@
 """Explain one profile's way through one journey: a readable timeline.
 
-Consumes: trace and action records (from a replay's output folder, or in memory from a
-`Simulation`), optionally the compiled graphs for node labels and source lines.
+Consumes: trace records and merge records (`identities.jsonl`) from a replay's output
+folder, or in memory; optionally the compiled graphs for node labels and source lines.
 Produces: text — entries and refusals, each step, each branch with the values that
-decided it, each send with its status and reason, the exit.
+decided it, each send with its status and reason, the exit. Steps written under a
+profile id that later merged into the asked profile (or that the asked id merged into)
+are part of its timeline, marked with the id they were written under.
 Guarantees: pure formatting of recorded data; the same records give the same text.
 """
 from __future__ import annotations
@@ -35,15 +37,46 @@ def _node_label(graphs, journey: str, node: Optional[str]) -> str:
     return f"{node} {data['label']} (line {data['span'].line})"
 
 
-def timeline(trace: Iterable[dict], profile: str, journey: Optional[str] = None, graphs=None) -> list[str]:
-    """The lines of a profile's timeline (all journeys when `journey` is None)."""
+def merged_group(merges: Iterable[dict], wanted: str) -> tuple[Optional[str], dict[str, str]]:
+    """(the final profile id of `wanted`, {absorbed id: merge time}) for every id merged
+    into that profile, following chains of merges; (None, {}) when no merge involves it."""
+    parent: dict[str, tuple[str, str]] = {}
+    for record in merges:
+        parent[record["absorbed"]] = (record["profile"], record["time"])
+    known = set(parent) | {survivor for survivor, _ in parent.values()}
+    target = next((pid for pid in sorted(known) if matches_profile(pid, wanted)), None)
+    if target is None:
+        return None, {}
+
+    def final(pid: str) -> str:
+        seen = set()
+        while pid in parent and pid not in seen:
+            seen.add(pid)
+            pid = parent[pid][0]
+        return pid
+    root = final(target)
+    return root, {pid: parent[pid][1] for pid in sorted(parent) if final(pid) == root}
+
+
+def timeline(trace: Iterable[dict], profile: str, journey: Optional[str] = None, graphs=None,
+             merges: Iterable[dict] = ()) -> list[str]:
+    """The lines of a profile's timeline (all journeys when `journey` is None), including
+    the steps written under ids merged into the same profile (`merges`)."""
+    root, absorbed = merged_group(merges, profile)
     lines: list[str] = []
     for record in trace:
-        if not matches_profile(record.get("profile"), profile):
+        written_as = record.get("profile")
+        if root is not None:
+            if written_as != root and written_as not in absorbed:
+                continue
+        elif not matches_profile(written_as, profile):
             continue
         if journey is not None and record.get("journey") != journey:
             continue
-        lines.extend(_describe(record, graphs, with_journey=journey is None))
+        described = _describe(record, graphs, with_journey=journey is None)
+        if root is not None and written_as != root:
+            described[0] += f"  (as {written_as})"
+        lines.extend(described)
     return lines
 
 
@@ -91,9 +124,13 @@ def _describe(record: dict, graphs, with_journey: bool) -> list[str]:
     return [f"{prefix}{where}: {what}"]
 
 
-def render(trace: list[dict], profile: str, journey: Optional[str], graphs=None) -> str:
-    lines = timeline(trace, profile, journey, graphs)
-    head = f"{profile} in journey {journey}" if journey else f"{profile} in every journey"
+def render(trace: list[dict], profile: str, journey: Optional[str], graphs=None, merges: list[dict] = ()) -> str:
+    lines = timeline(trace, profile, journey, graphs, merges)
+    root, absorbed = merged_group(merges, profile)
+    shown = root or profile
+    head = f"{shown} in journey {journey}" if journey else f"{shown} in every journey"
+    for pid, time in absorbed.items():
+        head += f"\n  ({pid} merged into it at {time})"
     if not lines:
         return head + "\n  (no trace: the profile never reached this journey's entry)"
     return head + "\n" + "\n".join("  " + line for line in lines)

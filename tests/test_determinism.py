@@ -14,7 +14,7 @@ from journeylang.runtime.replay import run_replay
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JOURNEYS = os.path.join(os.path.dirname(HERE), "journeys")
-OUTPUTS = ("actions.jsonl", "trace.jsonl", "segments.jsonl", "rejected.jsonl", "report.json")
+OUTPUTS = ("actions.jsonl", "trace.jsonl", "segments.jsonl", "rejected.jsonl", "report.json", "identities.jsonl")
 
 
 @pytest.fixture(scope="module")

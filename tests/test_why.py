@@ -204,3 +204,38 @@ def test_why_on_the_project_journeys(capsys, tmp_path):
     assert "consented(sms)  -> false" in text and 'profile.consents.marketing.sms.val = "n"' in text
     assert "email cart_reminder -> sent" in text
     assert "exited: completed" in text
+
+
+def test_why_follows_a_profile_across_a_merge(capsys, tmp_path):
+    # dan is known from 09:00; an anonymous visitor adds to a cart at 10:00 (entering the
+    # journey as ECID:anon-1) and logs in as dan at 10:10: the profiles merge, dan's
+    # (older) survives and the instance moves over. The entry was written under the
+    # anonymous id; `why` shows it in dan's timeline, marked with that id.
+    (tmp_path / "cart.journey").write_text(PROGRAM, encoding="utf-8")
+    anonymous = {"ECID": [{"id": "anon-1", "primary": True}]}
+    both = {"ECID": [{"id": "anon-1"}], "Email": [{"id": "dan@example.com", "primary": True}]}
+    records = [
+        _record("p-dan", "2026-11-20T09:00:00Z", "dan@example.com", recordType="profile",
+                personalEmail={"address": "dan@example.com"}, consents={"marketing": {"email": {"val": "y"}}}),
+        {"_id": "a-1", "timestamp": "2026-11-20T10:00:00Z", "identityMap": anonymous,
+         "eventType": "commerce.productListAdds", "commerce": {"cart": {"cartID": "c9"}}},
+        {"_id": "a-2", "timestamp": "2026-11-20T10:10:00Z", "identityMap": both, "eventType": "web.login"},
+    ]
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["replay", str(tmp_path), "--events", str(log), "--out", str(out), "--quiet"]) == 0
+    merges = [json.loads(line) for line in (out / "identities.jsonl").read_text().splitlines()]
+    assert merges == [{"time": "2026-11-20T10:10:00Z", "profile": "Email:dan@example.com",
+                       "absorbed": "ECID:anon-1"}]
+    for asked in ("dan@example.com", "ECID:anon-1"):
+        code, text, _ = _why(capsys, asked, "--journey", "cart", "--out", str(out))
+        assert code == 0
+        lines = text.splitlines()
+        assert lines[:2] == ["Email:dan@example.com in journey cart",
+                             "  (ECID:anon-1 merged into it at 2026-11-20T10:10:00Z)"]
+        assert "  2026-11-20T10:00:00Z  entered as cart-000001  (as ECID:anon-1)" in lines
+        assert any("email reminder -> sent" in line and "(as" not in line for line in lines)
+    _, on_the_fly, _ = _why(capsys, "dan@example.com", str(tmp_path), "--journey", "cart", "--events", str(log))
+    _, from_folder, _ = _why(capsys, "dan@example.com", str(tmp_path), "--journey", "cart", "--out", str(out))
+    assert on_the_fly == from_folder

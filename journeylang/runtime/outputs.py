@@ -2,7 +2,9 @@
 
 Consumes: effect records produced by the interpreter and the driver.
 Produces: `actions.jsonl`, `trace.jsonl`, `segments.jsonl`, `rejected.jsonl`,
-`report.json` in the output folder, and the human summary table.
+`report.json` in the output folder, `identities.jsonl` (an extension: one line per
+profile merge, so explanations can follow a profile across merges), and the human
+summary table.
 Guarantees: lines are written in processing order with a fixed key order, so the same
 replay gives byte-identical files; counters are plain dicts sorted when written.
 """
@@ -13,7 +15,7 @@ from collections import Counter
 
 import orjson
 
-FILES = ("actions", "trace", "segments", "rejected")
+FILES = ("actions", "trace", "segments", "rejected", "identities")
 
 
 class JourneyStats:

@@ -262,6 +262,8 @@ class Runtime:
     def _on_merge(self, survivor: ProfileState, other: ProfileState) -> None:
         """Move the absorbed profile's instances over; of two active instances of one
         journey, the one that entered first stays and the other exits `merged`."""
+        self.sink.write("identities", {"time": format_timestamp(self.now), "profile": survivor.id,
+                                       "absorbed": other.id})
         for journey in sorted(other.instances):
             theirs = other.instances[journey]
             theirs.profile = survivor
