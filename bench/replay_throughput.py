@@ -4,7 +4,9 @@
 Generates (once, cached under bench/data/) a seeded XDM log of N profiles over D days,
 then measures in separate processes:
   1. the raw ceiling: reading the same file and parsing every line with orjson;
-  2. `journeylang replay journeys/` over it (all seed journeys and segments loaded);
+  2. the runtime's fixed cost: replaying it through an empty program (records are read,
+     validated, deduplicated and routed to profiles; nothing else happens);
+  3. `journeylang replay journeys/` over it (all seed journeys and segments loaded);
 and prints records/s for both (and events/s, profile records excluded, for the replay),
 their ratio, and each process's peak RSS.
 
@@ -72,12 +74,17 @@ def main():
               f"{time.perf_counter() - t0:.1f} s -> {log}")
     size_mb = os.path.getsize(log) / 1e6
     lines, raw_s, raw_rss, events = run(RAW_PARSE, log)
+    with tempfile.TemporaryDirectory() as empty:
+        with open(os.path.join(empty, "empty.journey"), "w", encoding="utf-8") as handle:
+            handle.write("# no journeys, no segments: the fixed cost of a record\n")
+        _, floor_s, floor_rss, _ = run(REPLAY, empty, log, os.path.join(empty, "out"))
     with tempfile.TemporaryDirectory() as out:
         records, replay_s, replay_rss, _ = run(REPLAY, os.path.join(ROOT, "journeys"), log, out)
     raw_rate, replay_rate = lines / raw_s, records / replay_s
     result = {"log": os.path.basename(log), "log_mb": round(size_mb, 1), "records": lines, "events": events,
               "raw_parse_records_per_s": round(raw_rate), "raw_parse_s": round(raw_s, 2),
               "raw_parse_peak_rss_mb": round(raw_rss, 1),
+              "empty_program_records_per_s": round(lines / floor_s), "empty_program_peak_rss_mb": round(floor_rss, 1),
               "replay_records_per_s": round(replay_rate), "replay_events_per_s": round(events / replay_s),
               "replay_s": round(replay_s, 2),
               "replay_peak_rss_mb": round(replay_rss, 1),
