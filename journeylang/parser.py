@@ -77,6 +77,22 @@ def _expected_text(names) -> str:
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic:
+    if isinstance(exc, UnexpectedToken) and set(exc.expected) == {"COMP_OP"}:
+        # only `count P CMP N` / `sum(F) of P CMP N` wait for nothing but a comparison
+        token = exc.token
+        shown = "end of file" if token.type == "$END" else f"`{str(token).splitlines()[0] or token.type}`"
+        line = token.line if token.type != "$END" else len(text.splitlines() or [""])
+        column = token.column if token.type != "$END" else len((text.splitlines() or [""])[-1]) + 1
+        before = text[:len(text) if token.type == "$END" else token.start_pos]
+        starts = [m.end() for m in re.finditer(r"\b(count|sum)\b", before)]
+        if starts and re.search(r"\bwhere\b", before[starts[-1]:]):
+            hint = ("the pattern's `where` took the comparison that ends it, so `count` has none: compare "
+                    "inside the `where` (`where event.ok == true >= 2`) or end the `where` with a window "
+                    "(`where event.ok within 30d >= 2`)")
+        else:
+            hint = "write the comparison after the pattern, e.g. `count event commerce.purchases within 90d >= 3`"
+        return Diagnostic("E001", f"unexpected {shown}; expected a comparison (`count`/`sum` end with `CMP N`)",
+                          _point_span(path, line, column), hint)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         lines = text.splitlines() or [""]
         span = _point_span(path, len(lines), len(lines[-1]) + 1)

@@ -756,3 +756,20 @@ def test_a_segment_line_starting_with_a_parenthesis_is_a_new_condition():
     assert [type(c).__name__ for c in source.decls[0].conditions] == ["Binary", "BoolChain"]
     call, _ = parse_source("segment s {\n  lower(profile.x) == \"a\"\n}\n", "t.journey")
     assert type(call.decls[0].conditions[0].left).__name__ == "Call"
+
+
+@pytest.mark.parametrize("condition, hint_part", [
+    ("count event a.b where event.ok >= 2", "compare inside the `where`"),
+    ("sum(amount) of event a.b where event.ok > 10", "compare inside the `where`"),
+    ("count event a.b within 3d", "write the comparison after the pattern"),
+])
+def test_a_count_without_its_comparison_says_why(condition, hint_part):
+    _, diagnostics = parse_source(f"segment s {{\n  {condition}\n}}\n", "c.journey")
+    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("E001", 3, 1)]
+    assert "expected a comparison (`count`/`sum` end with `CMP N`)" in diagnostics[0].message
+    assert hint_part in diagnostics[0].hint
+
+
+def test_the_suggested_count_forms_parse():
+    parse_ok("segment s {\n  count event a.b where event.ok == true >= 2\n"
+             "  count event a.b where event.ok within 30d >= 2\n}\n")
