@@ -340,7 +340,10 @@ class Runtime:
         now = self.now = record.ts
         self.seq += 1
         self.processed += 1
+        created = self.identities.created
         profile = self.identities.profile_for(record.identities)
+        if self.identities.created != created and self.segments.constant:
+            self._update_segments(profile, now, self.segments.constant)   # a new profile
         data = record.data
         if data.get("recordType") == "profile":
             update = {k: v for k, v in data.items() if k not in ("_id", "timestamp", "recordType")}

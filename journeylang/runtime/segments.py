@@ -113,8 +113,13 @@ class SegmentEngine:
         self.polarity = {name: SegmentPolarity(self.decls[name], [self.decls[m] for m in self._closure(name, refs)
                                                                   if m != name])
                          for name in self.streaming}
-        # profile records (and `set profile`) can only change segments that read attributes or `now`
-        self.state_readers = [name for name in self.streaming if self.polarity[name].reads_state]
+        # segments that read no event and nothing of the profile: true or false from the start
+        self.constant = [name for name in self.streaming
+                         if not self.types[name] and not self.polarity[name].reads_state]
+        # profile records (and `set profile`) can only change segments that read attributes or
+        # `now` (and a constant segment is settled by the profile's first record)
+        self.state_readers = [name for name in self.streaming
+                              if self.polarity[name].reads_state or name in self.constant]
         # per segment and event type: (arrival polarity, matchers) for `on_arrival`
         self.arrival_table: dict[str, dict[str, tuple[int, Optional[tuple]]]] = {}
         for name in self.streaming:

@@ -185,6 +185,9 @@ segment nested {
 segment kinds {
   has event shop.view where "shoe" in event.items[*].kind within 2h
 }
+segment everyone {
+  true
+}
 journey greet {
   entry audience recent_add
   reentry always
@@ -261,5 +264,21 @@ def test_equivalence_log_exercises_every_segment(tmp_path):
         log = write_log(str(tmp_path / f"e{seed}.jsonl"), random_log(seed))
         moved |= {s["segment"] for s in replay_files(analysis, [log], "2026-11-01T00:00:00Z").segments}
     assert moved == {"recent_add", "last_view_quiet", "first_view", "busy", "spenders", "quiet", "gold_recent",
-                     "nested", "kinds"}
+                     "nested", "kinds", "everyone"}
     assert os.path.exists(tmp_path / "program" / "main.journey")
+
+
+def test_a_constant_segment_holds_from_a_profiles_first_record(tmp_path):
+    # `everyone` reads no event and no attribute: a profile known only from events is a
+    # member from its first record on, and one with a profile record too
+    program = "segment everyone {\n  true\n}\nsegment nobody {\n  false\n}\n"
+    analysis = build(str(tmp_path / "program"), program)
+    log = write_log(str(tmp_path / "events.jsonl"), [
+        {"profile": "al", "timestamp": "2026-10-01T10:00:00Z", "eventType": "app.ping"},
+        {"profile": "bo", "timestamp": "2026-10-01T11:00:00Z", "recordType": "profile", "tier": "gold"},
+        {"profile": "al", "timestamp": "2026-10-01T12:00:00Z", "eventType": "app.ping"},
+    ])
+    result = replay_files(analysis, [log])
+    assert result.changes() == [("2026-10-01T10:00:00Z", "everyone", "Email:al@example.org", "entered"),
+                                ("2026-10-01T11:00:00Z", "everyone", "Email:bo@example.org", "entered")]
+    assert result.report["segments"]["everyone"]["members"] == 2
