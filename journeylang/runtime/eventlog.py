@@ -141,11 +141,33 @@ def validate(raw: bytes) -> Union[tuple[int, dict, list[str]], str]:
 
 
 def _peek_ts(raw: bytes) -> Optional[int]:
-    match = _TS_PEEK.search(raw)
-    if not match:
+    """The record's top-level `timestamp` without parsing the line: the first
+    `"timestamp": "..."` outside any nested object or list (XDM events often carry nested
+    timestamps, in any key order). Brackets are counted without regard to strings, so a
+    line with brackets inside a string before its timestamp may find no candidate: that
+    line is parsed instead. None when there is no readable timestamp."""
+    position = 0
+    while True:
+        match = _TS_PEEK.search(raw, position)
+        if match is None:
+            break
+        start = match.start()
+        if raw.count(b"{", 0, start) - raw.count(b"}", 0, start) == 1 and \
+                raw.count(b"[", 0, start) == raw.count(b"]", 0, start):
+            try:
+                return timestamp_ms(match.group(1).decode("utf-8", "replace"))
+            except ValueError:
+                return None
+        position = match.end()
+    try:
+        data = orjson.loads(raw)
+    except (orjson.JSONDecodeError, RecursionError):
+        return None
+    stamp = data.get("timestamp") if isinstance(data, dict) else None
+    if not isinstance(stamp, str):
         return None
     try:
-        return timestamp_ms(match.group(1).decode("utf-8", "replace"))
+        return timestamp_ms(stamp)
     except ValueError:
         return None
 

@@ -165,3 +165,34 @@ def test_rejections_are_written_with_their_outputs(tmp_path):
     assert [(r["file"], r["line"], r["record"]) for r in rows] == [(str(log), 2, "not json")]
     assert json.loads((tmp_path / "out" / "report.json").read_text())["records"] == report["records"] == {
         "read": 2, "processed": 1, "rejected": 1}
+
+
+def nested_first(record_id: str, at: str, nested_at: str) -> str:
+    """A record whose text has a nested `timestamp` before its own (key order is free in JSON)."""
+    record = good(record_id, at)
+    ordered = {"_id": record["_id"], "placeContext": {"localTime": {"timestamp": nested_at}},
+               "items": [{"timestamp": nested_at}]}
+    ordered.update({k: v for k, v in record.items() if k != "_id"})
+    return line(ordered)
+
+
+def test_order_comes_from_the_top_level_timestamp_not_a_nested_one(tmp_path):
+    # sorted by their own timestamps, "unsorted" by the nested ones that come first in the text
+    lines = [PROFILE, nested_first("e1", t(10, "10:00"), t(12, "00:00")),
+             nested_first("e2", t(10, "11:00"), t(9, "00:00")), nested_first("e3", t(10, "12:00"), t(11, "00:00"))]
+    result = replay_lines(tmp_path, {"log.jsonl": lines})
+    assert [(a["content"]["body"], a["time"]) for a in result.actions] == [
+        ("e1", t(10, "10:00")), ("e2", t(10, "11:00")), ("e3", t(10, "12:00"))]
+    # unsorted by their own timestamps, "sorted" by the nested ones
+    lines = [PROFILE, nested_first("f1", t(10, "12:00"), t(1, "00:00")),
+             nested_first("f2", t(10, "10:00"), t(2, "00:00")), nested_first("f3", t(10, "11:00"), t(3, "00:00"))]
+    result = replay_lines(tmp_path, {"log2.jsonl": lines})
+    assert [a["content"]["body"] for a in result.actions] == ["f2", "f3", "f1"]
+
+
+def test_brackets_inside_strings_do_not_confuse_the_order(tmp_path):
+    record = good("g1", t(10, "12:00"))
+    tricky = line({"_id": "g1", "note": "a { and a [", **{k: v for k, v in record.items() if k != "_id"}})
+    lines = [PROFILE, tricky, line(good("g2", t(10, "10:00")))]
+    result = replay_lines(tmp_path, {"log.jsonl": lines})
+    assert [a["content"]["body"] for a in result.actions] == ["g2", "g1"]
