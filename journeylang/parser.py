@@ -105,6 +105,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
         hint = None
         if token.type == "PERCENT" or "%" in shown:
             hint = "percentages are only used in `split` branches"
+        lines = text.splitlines()
+        if 1 <= token.line <= len(lines) and lines[token.line - 1].lstrip()[:1] in ("-", "["):
+            hint = ("a line starting with `-` or `[` continues the expression above it (as a subtraction or an "
+                    "index); to start a new condition there, wrap it in parentheses")
         return Diagnostic("E001", f"unexpected `{shown}`; expected {_expected_text(exc.expected)}", span, hint)
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"

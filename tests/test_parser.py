@@ -773,3 +773,11 @@ def test_a_count_without_its_comparison_says_why(condition, hint_part):
 def test_the_suggested_count_forms_parse():
     parse_ok("segment s {\n  count event a.b where event.ok == true >= 2\n"
              "  count event a.b where event.ok within 30d >= 2\n}\n")
+
+
+@pytest.mark.parametrize("line", ["-1 < profile.b", '["a", "b"] == profile.x'])
+def test_a_segment_line_starting_with_minus_or_bracket_gets_a_hint(line):
+    _, diagnostics = parse_source(f"segment s {{\n  profile.a == 1\n  {line}\n}}\n", "m.journey")
+    assert [d.code for d in diagnostics] == ["E001"]
+    assert "continues the expression above it" in diagnostics[0].hint
+    parse_ok(f"segment s {{\n  profile.a == 1\n  ({line})\n}}\n")   # the suggested form
