@@ -10,7 +10,7 @@ then measures in separate processes:
 and prints records/s for both (and events/s, profile records excluded, for the replay),
 their ratio, and each process's peak RSS.
 
-Usage: bench/replay_throughput.py [--profiles 100000] [--days 30] [--seed 7]
+Usage: bench/replay_throughput.py [--profiles 100000] [--days 30] [--seed 7] [--data DIR]
 """
 import argparse
 import json
@@ -60,8 +60,9 @@ def main():
     parser.add_argument("--profiles", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", default=os.path.join(HERE, "data"), help="where generated logs are cached")
     args = parser.parse_args()
-    data = os.path.join(HERE, "data")
+    data = args.data
     os.makedirs(data, exist_ok=True)
     log = os.path.join(data, f"events-{args.profiles}p-{args.days}d-s{args.seed}.jsonl")
     if not os.path.exists(log):
