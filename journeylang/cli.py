@@ -195,10 +195,40 @@ def cmd_compile(args) -> int:
     return EXIT_OK
 
 
+def _progress_bar(count: int) -> None:
+    print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
+
+
 def cmd_replay(args) -> int:
-    from .runtime.replay import replay_command
+    import json
+    from .runtime.eventlog import check_readable
+    from .runtime.outputs import summary_text
+    from .runtime.replay import run_replay
+    from .timeparse import parse_timestamp
     analysis = _checked(args.paths)
-    return EXIT_INPUT if analysis is None else replay_command(analysis, args)
+    if analysis is None:
+        return EXIT_INPUT
+    until = None
+    if args.until:
+        try:
+            until = parse_timestamp(args.until)
+        except ValueError as exc:
+            print(f"journeylang: --until: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    problem = check_readable(args.events)
+    if problem:
+        print(f"journeylang: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    progress = _progress_bar if sys.stderr.isatty() else None   # a progress line only on a terminal
+    report, _ = run_replay(analysis, args.events, until, args.out, progress)
+    if progress is not None:
+        print("", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, sort_keys=True))
+    elif not args.quiet:
+        print(summary_text(report))
+        print(f"\noutputs in {args.out}/")
+    return EXIT_OK
 
 
 def cmd_generate(args) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from journeylang.diagnostics import CODES
-from journeylang.lint import ALL_RULES, RULES, lint_program
+from journeylang.lint import ALL_RULES, lint_program
 from journeylang.lint.suppressions import parse_allow
 from journeylang.pipeline import analyse
 from journeylang.render import render_text

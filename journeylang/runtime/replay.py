@@ -10,7 +10,7 @@ randomness, no iteration over unordered sets: the same inputs give the same byte
 
 Scale-out boundary: per-profile state is `ProfileState` (history, attributes, instances,
 membership, sends, segment timers). Cross-profile state is only `IdentityGraph` (routing
-and merges), `DedupRegistry` (journey dedup keys) and the scheduled audience reads — a
+and merges), `DedupRegistry` (`dedup.py`, journey dedup keys) and the scheduled audience reads — a
 partitioned replay keeps those three as shared services and runs the rest per profile.
 """
 from __future__ import annotations
@@ -18,17 +18,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import heapq
-import sys
 from typing import Optional
 
 from .. import ast as A
-from ..timeparse import format_timestamp, parse_timestamp
+from ..timeparse import format_timestamp
 from .content import LookupTable
 from .evaluator import Compiler, Ctx
-from .eventlog import LogReader, check_readable
+from .eventlog import LogReader
+from .dedup import DedupRegistry
 from .identity import IdentityGraph
 from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
-from .outputs import JourneyStats, OutputSink, summary_text
+from .outputs import JourneyStats, OutputSink
 from .projection import HistoryProjection
 from .segment_polarity import DOWN, UP
 from .segments import SegmentEngine, lookback_by_type
@@ -38,26 +38,6 @@ from .values import Event, to_json_value
 
 
 YOUNG_GC_EVERY = 200_000
-
-
-class DedupRegistry:
-    """Cross-profile: admitted dedup keys per journey, with their entry times."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, dict[str, list[int]]] = {}
-
-    def seen(self, journey: str, key: str, now: int, within: Optional[int], read_id: Optional[str]) -> bool:
-        times = self.keys.get(journey, {}).get(f"{read_id}|{key}" if within is None and read_id else key, [])
-        if within is None:
-            return bool(times)
-        return any(t > now - within for t in times)
-
-    def admit(self, journey: str, key: str, now: int, within: Optional[int], read_id: Optional[str]) -> None:
-        slot = f"{read_id}|{key}" if within is None and read_id else key
-        times = self.keys.setdefault(journey, {}).setdefault(slot, [])
-        times.append(now)
-        if within is not None:
-            times[:] = [t for t in times if t > now - within]
 
 
 class Runtime:
@@ -472,32 +452,3 @@ def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optio
     report = runtime.report(reader)
     sink.close(report)
     return report, sink
-
-
-def _progress_bar(count: int) -> None:
-    print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
-
-
-def replay_command(analysis, args) -> int:
-    import json
-    until = None
-    if args.until:
-        try:
-            until = parse_timestamp(args.until)
-        except ValueError as exc:
-            print(f"journeylang: --until: {exc}", file=sys.stderr)
-            return 2
-    problem = check_readable(args.events)
-    if problem:
-        print(f"journeylang: {problem}", file=sys.stderr)
-        return 1
-    progress = _progress_bar if sys.stderr.isatty() else None
-    report, _ = run_replay(analysis, args.events, until, args.out, progress)
-    if progress is not None:
-        print("", file=sys.stderr)
-    if args.format == "json":
-        print(json.dumps(report, indent=2, sort_keys=True))
-    elif not args.quiet:
-        print(summary_text(report))
-        print(f"\noutputs in {args.out}/")
-    return 0
