@@ -27,16 +27,16 @@ FULL = True
 Tree = Union[bool, dict]  # FULL, or field name -> subtree
 
 
-def _merge(tree: Optional[Tree], path: list[str]) -> Tree:
+def merge_path(tree: Optional[Tree], path: list[str]) -> Tree:
     """Add a path (field names; [] = the whole value) to a tree."""
     if tree is FULL or not path:
         return FULL
     tree = dict(tree or {})
-    tree[path[0]] = _merge(tree.get(path[0]), path[1:])
+    tree[path[0]] = merge_path(tree.get(path[0]), path[1:])
     return tree
 
 
-def _union(a: Optional[Tree], b: Optional[Tree]) -> Optional[Tree]:
+def union(a: Optional[Tree], b: Optional[Tree]) -> Optional[Tree]:
     if a is None:
         return b
     if b is None:
@@ -45,25 +45,25 @@ def _union(a: Optional[Tree], b: Optional[Tree]) -> Optional[Tree]:
         return FULL
     out = dict(a)
     for key, sub in b.items():
-        out[key] = _union(out.get(key), sub)
+        out[key] = union(out.get(key), sub)
     return out
 
 
-def _chain(node) -> Optional[tuple[str, list[str], bool]]:
+def chain_of(node) -> Optional[tuple[str, list[str], bool]]:
     """For `root.a[0].b[*]...`: (root name, field path, complete). `complete` is False
     when the chain goes through an index that is not a literal (the path stops there)."""
     if isinstance(node, A.NameRef):
         return node.name, [], True
     if isinstance(node, A.Attr):
-        inner = _chain(node.target)
+        inner = chain_of(node.target)
         if inner is None:
             return None
         root, path, complete = inner
         return root, (path + [node.name] if complete else path), complete
     if isinstance(node, A.Star):
-        return _chain(node.target)
+        return chain_of(node.target)
     if isinstance(node, A.Index):
-        inner = _chain(node.target)
+        inner = chain_of(node.target)
         if inner is None:
             return None
         root, path, complete = inner
@@ -81,7 +81,7 @@ def _uses(node, roots: set[str], relative: bool = False) -> list[tuple[str, list
     found: list[tuple[str, list[str]]] = []
 
     def visit(current) -> None:
-        chain = _chain(current)
+        chain = chain_of(current)
         if chain is not None:
             root, path, _ = chain
             if relative:
@@ -112,12 +112,12 @@ class HistoryProjection:
             for pred in roots:
                 self._scope(pred, journey=True)
         star = self.trees.get("*")
-        self.by_type: dict[str, Tree] = {t: _union(tree, star) for t, tree in self.trees.items() if t != "*"}
+        self.by_type: dict[str, Tree] = {t: union(tree, star) for t, tree in self.trees.items() if t != "*"}
         self.star: Tree = star if star is not None else {}
 
     def _note(self, pattern: A.EventPattern, tree: Optional[Tree]) -> None:
         for event_type in pattern.types or ("*",):
-            self.trees[event_type] = _union(self.trees.get(event_type), tree if tree is not None else {})
+            self.trees[event_type] = union(self.trees.get(event_type), tree if tree is not None else {})
 
     def _scope(self, root, journey: bool) -> None:
         patterns = [n for n in A.walk(root) if isinstance(n, A.EventPattern)]
@@ -132,29 +132,29 @@ class HistoryProjection:
             own = {"event"} | ({pattern.alias.name} if pattern.alias else set())
             for name, path in _uses(pattern.where, own | set(bound)):
                 target = pattern if name in own else bound[name]
-                self._note(target, _merge(None, path))
+                self._note(target, merge_path(None, path))
         for node in A.walk(root):
             if isinstance(node, A.HistoryPred) and node.kind == "sum" and node.field is not None:
                 for _, path in _uses(node.field, set(), relative=True):
-                    self._note(node.pattern, _merge(None, path))
+                    self._note(node.pattern, merge_path(None, path))
         if not journey:
             # an alias read outside any `where`: anywhere in the rest of the segment
             for cond in root.conditions:
                 for name, path in _uses(cond, set(bound)):
-                    self._note(bound[name], _merge(None, path))
+                    self._note(bound[name], merge_path(None, path))
 
     def store(self, event: Event) -> Event:
         tree = self.by_type.get(event.type, self.star)
         if tree is FULL:
             return event
-        return Event(event.ts, event.seq, event.type, event.dataset, _project(event.data, tree))
+        return Event(event.ts, event.seq, event.type, event.dataset, project(event.data, tree))
 
 
-def _project(value, tree: Tree):
+def project(value, tree: Tree):
     if tree is FULL:
         return value
     if isinstance(value, dict):
-        return {key: _project(value[key], sub) for key, sub in tree.items() if key in value}
+        return {key: project(value[key], sub) for key, sub in tree.items() if key in value}
     if isinstance(value, list):
-        return [_project(item, tree) for item in value]
+        return [project(item, tree) for item in value]
     return value

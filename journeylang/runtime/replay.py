@@ -25,6 +25,7 @@ from ..timeparse import format_timestamp
 from .content import LookupTable
 from .evaluator import Compiler, Ctx
 from .eventlog import LogReader
+from .attributes import AttributeProjection
 from .dedup import DedupRegistry
 from .identity import IdentityGraph
 from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
@@ -59,6 +60,7 @@ class Runtime:
         self.instance_counter = {name: 0 for name in self.journeys}
         self.horizon, self.star_horizon, self.keep_all = lookback_by_type(program)
         self.projection = HistoryProjection(program)
+        self.attributes = AttributeProjection(program)
         self.seq = 0
         self.now = 0
         self.last_record_ts: Optional[int] = None
@@ -327,7 +329,7 @@ class Runtime:
         data = record.data
         if data.get("recordType") == "profile":
             update = {k: v for k, v in data.items() if k not in ("_id", "timestamp", "recordType")}
-            deep_merge(profile.attrs, update)
+            deep_merge(profile.attrs, self.attributes.project(update))
             self._update_segments(profile, now, self.segments.relevant(None))
             self._enter_audiences(now)
             return

@@ -3,9 +3,11 @@
 * Segment polarity (`segment_polarity.py`): the masks per construct, and which segments
   profile records re-evaluate.
 * History projection (`projection.py`): what is kept of a stored event.
+* Attribute projection (`attributes.py`): what is kept of profile attributes.
 * Equivalence: seeded random logs over segments of every shape give byte-identical
   outputs with every shortcut on and with every shortcut off (polarity BOTH everywhere,
-  every segment re-evaluated on profile records, whole events stored, no bisection).
+  every segment re-evaluated on profile records, whole events and attributes stored, no
+  bisection), and so do the seed journeys over a generated log.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import pytest
 from harness import build, message, replay_files, write_log
 from journeylang import ast as A
 from journeylang.parser import parse_source
+from journeylang.runtime import attributes as AP
 from journeylang.runtime import projection as P
 from journeylang.runtime import segment_polarity as SP
 from journeylang.runtime import state
@@ -230,6 +233,7 @@ def _slow_runtime(monkeypatch) -> None:
     monkeypatch.setattr(SP.SegmentPolarity, "arrival_mask", lambda self, event_type: BOTH)
     monkeypatch.setattr(SP.SegmentPolarity, "boundary_mask", lambda self, pattern, is_enter: BOTH)
     monkeypatch.setattr(P.HistoryProjection, "store", lambda self, event: event)
+    monkeypatch.setattr(AP.AttributeProjection, "project", lambda self, update: update)
     monkeypatch.setattr(state, "BISECT_MIN_LEN", 10 ** 9)
     from journeylang.runtime import segments as S
     original = S.SegmentEngine.__init__
@@ -282,3 +286,68 @@ def test_a_constant_segment_holds_from_a_profiles_first_record(tmp_path):
     assert result.changes() == [("2026-10-01T10:00:00Z", "everyone", "Email:al@example.org", "entered"),
                                 ("2026-10-01T11:00:00Z", "everyone", "Email:bo@example.org", "entered")]
     assert result.report["segments"]["everyone"]["members"] == 2
+
+
+# ------------------------------------------------------------------ attribute projection
+def attribute_tree(text: str, files: dict[str, str] | None = None, tmp_path=None):
+    folder = tmp_path / "attrs"
+    analysis = build(str(folder), text, files)
+    return AP.AttributeProjection(analysis.program).tree
+
+
+def test_attribute_projection_keeps_what_expressions_templates_and_sends_read(tmp_path):
+    tree = attribute_tree(message("m", body="Hi {{ profile.person.name.firstName | default('you') }} "
+                                            "{{ profile['loyalty'].tier }} {{ profile.cart.items[0].sku }}") + """
+segment s {
+  profile.score > 3
+}
+journey j {
+  entry audience s
+  if consented(sms) and profile.prefs[profile.lang] == 1 { send email m }
+}
+""", tmp_path=tmp_path)
+    assert tree["person"] == {"name": {"firstName": True}}
+    assert tree["loyalty"] == {"tier": True}
+    assert tree["cart"] == {"items": {"sku": True}}
+    assert tree["score"] is True
+    assert tree["prefs"] is True and tree["lang"] is True          # a computed index keeps the whole object
+    assert tree["consents"]["marketing"]["sms"] == {"val": True}
+    assert tree["personalEmail"] == {"address": True} and tree["mobilePhone"] == {"number": True}
+    assert "anythingElse" not in tree
+
+
+@pytest.mark.parametrize("body", ["{{ profile | tojson }}", "{% set p = profile %}{{ p.x }}",
+                                  "{% for k in profile %}{{ k }}{% endfor %}"])
+def test_a_template_using_the_whole_profile_keeps_everything(body, tmp_path):
+    tree = attribute_tree(message("m", body=body) + """
+journey j {
+  entry event a.go
+  reentry always
+  send email m
+}
+""", tmp_path=tmp_path)
+    assert tree is True
+
+
+def test_attribute_projection_drops_unread_fields_and_keeps_null_deletions(tmp_path):
+    analysis = build(str(tmp_path / "p"), "segment s {\n  profile.tier == \"gold\"\n}\n")
+    projection = AP.AttributeProjection(analysis.program)
+    assert projection.project({"tier": None, "huge": "x" * 1000, "consents": {"share": {"val": "y", "ts": 1}}}) == {
+        "tier": None, "consents": {"share": {"val": "y"}}}
+
+
+def test_the_seed_journeys_give_identical_outputs_with_every_shortcut_off(tmp_path, monkeypatch):
+    from journeylang.generate import generate_log
+    log = str(tmp_path / "seed.jsonl")
+    generate_log(log, profiles=80, days=6, seed=11, start="2026-11-18T00:00:00Z")
+    journeys = os.path.join(os.path.dirname(__file__), "..", "..", "journeys")
+    from journeylang.pipeline import analyse
+    fast = replay_files(analyse([journeys]), [log])
+    with monkeypatch.context() as patch:
+        _slow_runtime(patch)
+        slow = replay_files(analyse([journeys]), [log])
+    assert len(fast.actions) > 50 and fast.segments
+    assert json.dumps(fast.actions) == json.dumps(slow.actions)
+    assert json.dumps(fast.trace) == json.dumps(slow.trace)
+    assert json.dumps(fast.segments) == json.dumps(slow.segments)
+    assert fast.report == slow.report
