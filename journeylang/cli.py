@@ -199,26 +199,35 @@ def _progress_bar(count: int) -> None:
     print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
 
 
-def cmd_replay(args) -> int:
-    import json
+def _replay_inputs(args) -> tuple[Optional[int], Optional[int]]:
+    """(--until as epoch ms, None) or (None, the exit code after printing why): a bad
+    `--until` is a usage error, an unreadable log an input error."""
     from .runtime.eventlog import check_readable
-    from .runtime.outputs import summary_text
-    from .runtime.replay import run_replay
     from .timeparse import parse_timestamp
-    analysis = _checked(args.paths)
-    if analysis is None:
-        return EXIT_INPUT
     until = None
     if args.until:
         try:
             until = parse_timestamp(args.until)
         except ValueError as exc:
             print(f"journeylang: --until: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return None, EXIT_USAGE
     problem = check_readable(args.events)
     if problem:
         print(f"journeylang: {problem}", file=sys.stderr)
+        return None, EXIT_INPUT
+    return until, None
+
+
+def cmd_replay(args) -> int:
+    import json
+    from .runtime.outputs import summary_text
+    from .runtime.replay import run_replay
+    analysis = _checked(args.paths)
+    if analysis is None:
         return EXIT_INPUT
+    until, problem = _replay_inputs(args)
+    if problem is not None:
+        return problem
     progress = _progress_bar if sys.stderr.isatty() else None   # a progress line only on a terminal
     report, _ = run_replay(analysis, args.events, until, args.out, progress)
     if progress is not None:
@@ -286,18 +295,10 @@ def cmd_why(args) -> int:
             print(f"journeylang: no journey named `{args.journey}`", file=sys.stderr)
             return EXIT_INPUT
         if args.events:
-            from .runtime.eventlog import check_readable
             from .runtime.replay import run_replay
-            from .timeparse import parse_timestamp
-            problem = check_readable(args.events)
-            if problem:
-                print(f"journeylang: {problem}", file=sys.stderr)
-                return EXIT_INPUT
-            try:
-                until = parse_timestamp(args.until) if args.until else None
-            except ValueError as exc:
-                print(f"journeylang: --until: {exc}", file=sys.stderr)
-                return EXIT_USAGE
+            until, problem = _replay_inputs(args)
+            if problem is not None:
+                return problem
             _, sink = run_replay(analysis, args.events, until, None)
             trace, merges = sink.memory["trace"], sink.memory["identities"]
     if trace is None:

@@ -76,14 +76,20 @@ def _expected_text(names) -> str:
     return ", ".join(described)
 
 
+def _end_span(path: str, text: str) -> A.Span:
+    """Just after the last character of the file."""
+    lines = text.splitlines() or [""]
+    return _point_span(path, len(lines), len(lines[-1]) + 1)
+
+
 def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedToken) and set(exc.expected) == {"COMP_OP"}:
         # only `count P CMP N` / `sum(F) of P CMP N` wait for nothing but a comparison
         token = exc.token
-        shown = "end of file" if token.type == "$END" else f"`{str(token).splitlines()[0] or token.type}`"
-        line = token.line if token.type != "$END" else len(text.splitlines() or [""])
-        column = token.column if token.type != "$END" else len((text.splitlines() or [""])[-1]) + 1
-        before = text[:len(text) if token.type == "$END" else token.start_pos]
+        at_end = token.type == "$END"
+        shown = "end of file" if at_end else f"`{str(token).splitlines()[0] or token.type}`"
+        span = _end_span(path, text) if at_end else _point_span(path, token.line, token.column)
+        before = text if at_end else text[:token.start_pos]
         starts = [m.end() for m in re.finditer(r"\b(count|sum)\b", before)]
         if starts and re.search(r"\bwhere\b", before[starts[-1]:]):
             hint = ("the pattern's `where` took the comparison that ends it, so `count` has none: compare "
@@ -92,12 +98,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
         else:
             hint = "write the comparison after the pattern, e.g. `count event commerce.purchases within 90d >= 3`"
         return Diagnostic("E001", f"unexpected {shown}; expected a comparison (`count`/`sum` end with `CMP N`)",
-                          _point_span(path, line, column), hint)
+                          span, hint)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
-        lines = text.splitlines() or [""]
-        span = _point_span(path, len(lines), len(lines[-1]) + 1)
         return Diagnostic("E001", f"unexpected end of file; expected {_expected_text(exc.expected)}",
-                          span, "a `{` is probably not closed")
+                          _end_span(path, text), "a `{` is probably not closed")
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         shown = str(token).splitlines()[0] if str(token) else token.type
@@ -119,8 +123,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
                               span, hint)
         return Diagnostic("E001", f"unexpected character `{char}`", span, hint)
     if isinstance(exc, UnexpectedEOF):
-        lines = text.splitlines() or [""]
-        return Diagnostic("E001", "unexpected end of file", _point_span(path, len(lines), len(lines[-1]) + 1))
+        return Diagnostic("E001", "unexpected end of file", _end_span(path, text))
     return Diagnostic("E001", str(exc).splitlines()[0], _point_span(path, 1, 1))
 
 

@@ -58,11 +58,10 @@ def merged_group(merges: Iterable[dict], wanted: str) -> tuple[Optional[str], di
     return root, {pid: parent[pid][1] for pid in sorted(parent) if final(pid) == root}
 
 
-def timeline(trace: Iterable[dict], profile: str, journey: Optional[str] = None, graphs=None,
-             merges: Iterable[dict] = ()) -> list[str]:
-    """The lines of a profile's timeline (all journeys when `journey` is None), including
-    the steps written under ids merged into the same profile (`merges`)."""
-    root, absorbed = merged_group(merges, profile)
+def timeline(trace: Iterable[dict], profile: str, journey: Optional[str], graphs, root: Optional[str],
+             absorbed: dict[str, str]) -> list[str]:
+    """The lines of a profile's timeline (all journeys when `journey` is None); with a
+    merge group (`merged_group`), also the steps written under its absorbed ids."""
     lines: list[str] = []
     for record in trace:
         written_as = record.get("profile")
@@ -125,8 +124,8 @@ def _describe(record: dict, graphs, with_journey: bool) -> list[str]:
 
 
 def render(trace: list[dict], profile: str, journey: Optional[str], graphs=None, merges: list[dict] = ()) -> str:
-    lines = timeline(trace, profile, journey, graphs, merges)
     root, absorbed = merged_group(merges, profile)
+    lines = timeline(trace, profile, journey, graphs, root, absorbed)
     shown = root or profile
     head = f"{shown} in journey {journey}" if journey else f"{shown} in every journey"
     for pid, time in absorbed.items():

@@ -5,8 +5,9 @@ Consumes: the program (every expression, message templates, policies). Produces:
 Guarantees: every read of `profile` the program can make gives the same value from the
 projected attributes as from the full ones. Reads are: chains rooted at `profile` in
 expressions (segments, journeys, policies), what every send reads (the consent attribute
-of each channel, `personalEmail.address`, `mobilePhone.number`), and chains rooted at
-`profile` in message templates (Jinja `profile.a.b` / `profile["a"]`).
+of each channel, which `consented(C)` reads too, `personalEmail.address`,
+`mobilePhone.number`), and chains rooted at `profile` in message templates (Jinja
+`profile.a.b` / `profile["a"]`).
 `profile` used whole anywhere (`{{ profile | tojson }}`, `exists(profile)`,
 `{% set p = profile %}`), or through an index that is not a literal, keeps the whole
 subtree from that point; a template that cannot be parsed keeps everything. Lists are
@@ -21,38 +22,12 @@ from typing import Optional
 from jinja2 import TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from .. import ast as A
 from ..checks.common import CONSENT_PATHS
 from .content import template_text
-from .projection import FULL, Tree, chain_of, merge_path, project, union
+from .projection import FULL, Tree, merge_path, project, union, uses
 
 _ENV = SandboxedEnvironment()
 ADDRESS_PATHS = (("personalEmail", "address"), ("mobilePhone", "number"))
-
-
-def _expression_paths(root) -> list[list[str]]:
-    """Paths read through `profile` in the expressions under `root` (and consent paths)."""
-    paths: list[list[str]] = []
-
-    def visit(node) -> None:
-        chain = chain_of(node)
-        if chain is not None:
-            name, path, _ = chain
-            if name == "profile":
-                paths.append(path)
-            for sub in A.walk(node):
-                if isinstance(sub, A.Index):
-                    visit(sub.index)
-            return
-        if isinstance(node, A.Call) and node.func.name == "consented":
-            for arg in node.args:
-                channel = arg.name if isinstance(arg, A.NameRef) else getattr(arg, "value", None)
-                paths.append(list(CONSENT_PATHS.get(channel, ())) or [])
-            return
-        for child in A.iter_children(node):
-            visit(child)
-    visit(root)
-    return paths
 
 
 def _template_chain(node) -> Optional[tuple[list[str], bool]]:
@@ -106,7 +81,7 @@ class AttributeProjection:
         for path in ADDRESS_PATHS + tuple(CONSENT_PATHS.values()):
             tree = merge_path(tree, list(path))
         for decl in program.declarations():
-            for path in _expression_paths(decl):
+            for _, path in uses(decl, {"profile"}, into_patterns=True):
                 tree = merge_path(tree, path)
         for message in program.messages.values():
             for field in message.fields:

@@ -75,9 +75,11 @@ def chain_of(node) -> Optional[tuple[str, list[str], bool]]:
     return None
 
 
-def _uses(node, roots: set[str], relative: bool = False) -> list[tuple[str, list[str]]]:
+def uses(node, roots: set[str], relative: bool = False,
+         into_patterns: bool = False) -> list[tuple[str, list[str]]]:
     """Every (root, path) by which `node` reads one of `roots` (with `relative`, a bare
-    name is itself the first field of the candidate: root "")."""
+    name is itself the first field of the candidate: root ""). Nested event patterns are
+    skipped unless `into_patterns` (their `event` is another candidate)."""
     found: list[tuple[str, list[str]]] = []
 
     def visit(current) -> None:
@@ -93,7 +95,7 @@ def _uses(node, roots: set[str], relative: bool = False) -> list[tuple[str, list
                 if isinstance(sub, A.Index):
                     visit(sub.index)
             return
-        if isinstance(current, A.EventPattern):
+        if isinstance(current, A.EventPattern) and not into_patterns:
             return  # a nested pattern is collected on its own, with its own candidate
         for child in A.iter_children(current):
             visit(child)
@@ -130,17 +132,17 @@ class HistoryProjection:
             if pattern.where is None:
                 continue
             own = {"event"} | ({pattern.alias.name} if pattern.alias else set())
-            for name, path in _uses(pattern.where, own | set(bound)):
+            for name, path in uses(pattern.where, own | set(bound)):
                 target = pattern if name in own else bound[name]
                 self._note(target, merge_path(None, path))
         for node in A.walk(root):
             if isinstance(node, A.HistoryPred) and node.kind == "sum" and node.field is not None:
-                for _, path in _uses(node.field, set(), relative=True):
+                for _, path in uses(node.field, set(), relative=True):
                     self._note(node.pattern, merge_path(None, path))
         if not journey:
             # an alias read outside any `where`: anywhere in the rest of the segment
             for cond in root.conditions:
-                for name, path in _uses(cond, set(bound)):
+                for name, path in uses(cond, set(bound)):
                     self._note(bound[name], merge_path(None, path))
 
     def store(self, event: Event) -> Event:

@@ -31,7 +31,7 @@ from .identity import IdentityGraph
 from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
 from .outputs import JourneyStats, OutputSink
 from .projection import HistoryProjection
-from .segment_polarity import DOWN, UP
+from .segment_polarity import can_change
 from .segments import SegmentEngine, lookback_by_type
 from .sends import SendPolicy
 from .state import Instance, ProfileState, deep_merge
@@ -155,7 +155,7 @@ class Runtime:
                     if at <= due:
                         names.append(name)
                         # polarity: a boundary that cannot move the stored membership is not evaluated
-                        if at < due or mask & (DOWN if membership.get(name, False) else UP):
+                        if at < due or can_change(mask, membership.get(name, False)):
                             changing.append(name)
                 self._update_segments(subject, due, changing, rescan=names)
                 self._enter_audiences(due)

@@ -20,7 +20,7 @@ from typing import Optional
 from .. import ast as A
 from . import state
 from .evaluator import Compiler, Ctx, window_boundaries
-from .segment_polarity import BOTH, DOWN, UP, SegmentPolarity
+from .segment_polarity import BOTH, SegmentPolarity, can_change
 
 UNBOUNDED = None
 
@@ -78,7 +78,6 @@ class SegmentEngine:
                 self.by_type.setdefault(event_type, []).append(name)
         # windowed patterns each streaming segment reads (through in_segment too), for boundary timers
         self.windowed: dict[str, list[A.EventPattern]] = {}
-        self.windowed_by_type: dict[str, dict[str, list[A.EventPattern]]] = {}
         for name in self.streaming:
             patterns: list[A.EventPattern] = []
             for member in self._closure(name, refs):
@@ -86,24 +85,12 @@ class SegmentEngine:
                     if window_boundaries(pattern, 0) and pattern not in patterns:
                         patterns.append(pattern)
             self.windowed[name] = patterns
-            by_type: dict[str, list[A.EventPattern]] = {}
-            for pattern in patterns:
-                for event_type in pattern.types or ("*",):
-                    by_type.setdefault(event_type, []).append(pattern)
-            self.windowed_by_type[name] = by_type
-        # every pattern each streaming segment reads, by type, with a standalone filter where
-        # its `where` reads only the candidate event (for `affected_now`)
-        self.patterns_by_type: dict[str, dict[str, list[A.EventPattern]]] = {}
+        # a standalone filter for every pattern whose `where` reads only the candidate event
         self.standalone: dict[int, object] = {}
-        for name in self.streaming:
-            by_type = {}
-            for member in self._closure(name, refs):
-                for pattern in _patterns_in(self.decls[member]):
-                    for event_type in pattern.types or ("*",):
-                        by_type.setdefault(event_type, []).append(pattern)
-                    if _reads_only_candidate(pattern):
-                        self.standalone[id(pattern)] = _standalone_matcher(pattern, compiler)
-            self.patterns_by_type[name] = by_type
+        for decl in self.decls.values():
+            for pattern in _patterns_in(decl):
+                if _reads_only_candidate(pattern):
+                    self.standalone[id(pattern)] = _standalone_matcher(pattern, compiler)
         # patterns whose truth only the latest matching event's window exit can change
         self.latest_only: dict[int, object] = {}
         for name in self.streaming:
@@ -123,11 +110,10 @@ class SegmentEngine:
         # per segment and event type: (arrival polarity, matchers) for `on_arrival`
         self.arrival_table: dict[str, dict[str, tuple[int, Optional[tuple]]]] = {}
         for name in self.streaming:
+            read = [p for member in self._closure(name, refs) for p in _patterns_in(self.decls[member])]
             table = {}
-            by_type = self.patterns_by_type[name]
-            for event_type in by_type:
-                entry = self._arrival_entry(name, by_type.get(event_type, []) + (
-                    by_type.get("*", []) if event_type != "*" else []), event_type)
+            for event_type, patterns in _group_by_type(read).items():
+                entry = self._arrival_entry(name, patterns, event_type)
                 if entry is not None:
                     table[event_type] = entry
             self.arrival_table[name] = table
@@ -136,18 +122,17 @@ class SegmentEngine:
         # windowed pattern, within) or (None, 0, ((edge offset, polarity), ...))
         self.boundary_table: dict[str, dict[str, tuple]] = {}
         for name in self.streaming:
-            by_type = self.windowed_by_type.get(name, {})
+            polarity, sole = self.polarity[name], len(self.windowed[name]) == 1
             table = {}
-            for event_type in by_type:
+            for event_type, patterns in _group_by_type(self.windowed[name]).items():
                 entries = []
-                for pattern in by_type[event_type] + (by_type.get("*", []) if event_type != "*" else []):
+                for pattern in patterns:
                     matcher = self.latest_only.get(id(pattern))
                     if matcher is not None:
-                        sole = len(self.windowed[name]) == 1
-                        entries.append((matcher, self.polarity[name].boundary_mask(pattern, False) if sole else 0,
+                        entries.append((matcher, polarity.boundary_mask(pattern, False) if sole else 0,
                                         pattern.within.ms))
                     else:
-                        entries.append((None, 0, tuple((offset, self.polarity[name].boundary_mask(pattern, is_enter))
+                        entries.append((None, 0, tuple((offset, polarity.boundary_mask(pattern, is_enter))
                                                        for offset, is_enter in window_boundaries(pattern, 0))))
                 table[event_type] = tuple(entries)
             self.boundary_table[name] = table
@@ -208,7 +193,7 @@ class SegmentEngine:
             if entry is None:
                 continue
             mask, matchers = entry
-            if not mask & (DOWN if membership.get(name, False) else UP):
+            if not can_change(mask, membership.get(name, False)):
                 continue
             if matchers is None or any(matcher(profile, event) for matcher in matchers):
                 out.append(name)
@@ -292,6 +277,17 @@ class SegmentEngine:
                     mask = change if best is None or instant < best else mask | change
                     best = instant
         return (None if best is None else (best, mask)), "min"
+
+
+def _group_by_type(patterns: list[A.EventPattern]) -> dict[str, list[A.EventPattern]]:
+    """Event type -> the patterns that can match it, `*` patterns included in every type's
+    list (and under "*" for the types no pattern names)."""
+    by_type: dict[str, list[A.EventPattern]] = {}
+    for pattern in patterns:
+        for event_type in pattern.types or ("*",):
+            by_type.setdefault(event_type, []).append(pattern)
+    star = by_type.get("*", [])
+    return {t: (found if t == "*" else found + star) for t, found in by_type.items()}
 
 
 def _ts(event) -> int:

@@ -106,15 +106,6 @@ class ProfileState:
             return (events,) if events else ()
         return tuple(history[t] for t in types if history.get(t))
 
-    def events_of(self, types: tuple[str, ...]) -> list[Event]:
-        """The events of these types, in log order."""
-        lists = self.type_lists(types)
-        if len(lists) == 1:
-            return lists[0]
-        merged = [event for events in lists for event in events]
-        merged.sort(key=_log_order)
-        return merged
-
     def prune(self, horizon_by_type: dict[str, Optional[int]], now: int, all_horizon: Optional[int]) -> None:
         """Drop events older than the longest look-back any pattern needs for their type."""
         for type_, events in self.history.items():
