@@ -67,7 +67,7 @@ def main():
     log = os.path.join(data, f"events-{args.profiles}p-{args.days}d-s{args.seed}.jsonl")
     if not os.path.exists(log):
         sys.path.insert(0, ROOT)
-        from journeylang.generate import generate_log
+        from journeylang.generate.xdm_log import generate_log
         t0 = time.perf_counter()
         stats = generate_log(log, profiles=args.profiles, days=args.days, seed=args.seed,
                              start="2026-11-01T00:00:00Z")

@@ -7,33 +7,13 @@ prints or exits, it only adds diagnostics and fills side tables; the AST is neve
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
-import networkx as nx
-
-from . import ast as A
-from .compiler import compile_journey
-from .diagnostics import Diagnostic, DiagnosticBag
-from .program import Program, load_program
-
-
-@dataclass
-class Analysis:
-    program: Program
-    diagnostics: DiagnosticBag = field(default_factory=DiagnosticBag)
-    graphs: dict[str, nx.DiGraph] = field(default_factory=dict)
-    # id(statement or pattern node) -> {name: kind} of the names visible there
-    # (kinds: "alias", "enrich", "send"); filled by the scope pass.
-    scopes: dict[int, dict[str, str]] = field(default_factory=dict)
-    # name of a message -> the Send nodes that use it (filled by the name pass)
-    sends_of_message: dict[str, list[A.Send]] = field(default_factory=dict)
-
-    def sorted_diagnostics(self) -> list[Diagnostic]:
-        return self.diagnostics.sorted()
-
-
-Pass = Callable[[Analysis], None]
+from .checks import CHECKS
+from .compile.graph import compile_journey
+from .lint import lint_program
+from .program.analysis import Analysis, Pass
+from .program.loader import load_program
 
 
 def compile_graphs(analysis: Analysis) -> None:
@@ -42,14 +22,9 @@ def compile_graphs(analysis: Analysis) -> None:
         analysis.graphs[name] = compile_journey(analysis.program.journeys[name])
 
 
-def _check_passes() -> tuple[Pass, ...]:
-    from .checks import CHECKS
-    return (compile_graphs, *CHECKS)
-
-
-def _lint_passes() -> tuple[Pass, ...]:
-    from .lint import lint_program
-    return (*_check_passes(), lint_program)
+# The ordered passes. `compile_graphs` comes first so every check can read the graphs.
+CHECK_PASSES: tuple[Pass, ...] = (compile_graphs, *CHECKS)
+LINT_PASSES: tuple[Pass, ...] = (*CHECK_PASSES, lint_program)
 
 
 def analyse(paths: list[str], *, lint: bool = False, sources: Optional[dict[str, str]] = None) -> Analysis:
@@ -57,6 +32,6 @@ def analyse(paths: list[str], *, lint: bool = False, sources: Optional[dict[str,
     program, parse_diagnostics = load_program(paths, sources)
     analysis = Analysis(program=program)
     analysis.diagnostics.extend(parse_diagnostics)
-    for run_pass in (_lint_passes() if lint else _check_passes()):
+    for run_pass in (LINT_PASSES if lint else CHECK_PASSES):
         run_pass(analysis)
     return analysis

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from journeylang.diagnostics.render import render_text
 from journeylang.pipeline import analyse
-from journeylang.render import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path("tests/fixtures/check")

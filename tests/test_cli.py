@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from journeylang.diagnostics import CODES
+from journeylang.diagnostics.model import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -203,12 +203,12 @@ def test_missing_and_unreadable_inputs_exit_1(project):
 # ----------------------------------------------------------------------------- fmt
 def _formatter_missing() -> bool:
     try:
-        return importlib.util.find_spec("journeylang.formatter") is None
+        return importlib.util.find_spec("journeylang.format.printer") is None
     except ImportError:
         return True
 
 
-needs_formatter = pytest.mark.skipif(_formatter_missing(), reason="journeylang.formatter is not written yet "
+needs_formatter = pytest.mark.skipif(_formatter_missing(), reason="journeylang.format.printer is not written yet "
                                      "(another engineer owns it); `fmt` cannot run without it")
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from journeylang import ast as A
-from journeylang.cli import main
-from journeylang.compiler import reachable_nodes, split_branch_label
+from journeylang.cli.main import main
+from journeylang.compile.graph import reachable_nodes, split_branch_label
 from journeylang.pipeline import analyse
+from journeylang.syntax import ast as A
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path("tests") / "fixtures" / "compile"

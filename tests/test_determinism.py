@@ -8,7 +8,7 @@ import random
 import orjson
 import pytest
 
-from journeylang.generate import generate_log
+from journeylang.generate.xdm_log import generate_log
 from journeylang.pipeline import analyse
 from journeylang.runtime.replay import run_replay
 

@@ -1,4 +1,4 @@
-"""Tests of `journeylang fmt` (journeylang.formatter).
+"""Tests of `journeylang fmt` (journeylang.format.printer).
 
 Golden pairs: tests/fixtures/fmt/<name>.journey (messy input) -> <name>.formatted
 (expected output); run with UPDATE_GOLDENS=1 to rewrite the expected files.
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from journeylang import ast as A
-from journeylang.formatter import _Tokens, format_source
-from journeylang.parser import parse_source
+from journeylang.format.printer import _Tokens, format_source
+from journeylang.syntax import ast as A
+from journeylang.syntax.parser import parse_source
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "fmt"

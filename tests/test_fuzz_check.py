@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from journeylang.diagnostics import CODES
-from journeylang.export import to_dot, to_json, to_mermaid
+from journeylang.compile.export import to_dot, to_json, to_mermaid
+from journeylang.diagnostics.model import CODES
+from journeylang.diagnostics.render import render_json, render_text
 from journeylang.pipeline import analyse
-from journeylang.render import render_json, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 JOURNEYS = Path("journeys")

@@ -1,4 +1,4 @@
-"""Tests of the synthetic event-log generator (journeylang.generate)."""
+"""Tests of the synthetic event-log generator (journeylang.generate.xdm_log)."""
 from __future__ import annotations
 
 import gzip
@@ -9,8 +9,8 @@ from collections import defaultdict
 import orjson
 import pytest
 
-from journeylang import generate
-from journeylang.generate import generate_log, iter_records, main
+from journeylang.generate import xdm_log as generate
+from journeylang.generate.xdm_log import generate_log, iter_records, main
 
 START = "2026-11-01T00:00:00Z"
 EVENT_TYPES = [

@@ -10,7 +10,7 @@ import pytest
 
 from journeylang.pipeline import analyse
 from journeylang.runtime.replay import run_replay
-from journeylang.timeparse import parse_timestamp
+from journeylang.syntax.literals import parse_timestamp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOURNEYS = os.path.join(ROOT, "journeys")
@@ -132,14 +132,15 @@ def test_wishlist_campaign_reads_the_audience_once_and_saves_high_churn_risk(pro
 
 
 def test_checker_and_runtime_know_the_same_functions():
-    from journeylang.checks.common import FUNCTIONS as CHECKED, NAME_ARGUMENT_FUNCTIONS
-    from journeylang.runtime.functions import FUNCTIONS as RUNTIME
+    from journeylang.checks.common import FUNCTIONS as CHECKED
+    from journeylang.checks.common import NAME_ARGUMENT_FUNCTIONS
+    from journeylang.runtime.core.functions import FUNCTIONS as RUNTIME
     assert set(CHECKED) - set(NAME_ARGUMENT_FUNCTIONS) == set(RUNTIME)
 
 
 def test_journeys_are_canonically_formatted():
-    from journeylang.formatter import format_source
-    from journeylang.program import load_program
+    from journeylang.format.printer import format_source
+    from journeylang.program.loader import load_program
     program, diagnostics = load_program([JOURNEYS])
     assert not diagnostics
     unformatted = [s.path for s in program.files if format_source(s) != s.text]

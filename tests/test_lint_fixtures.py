@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from journeylang.diagnostics import CODES
+from journeylang.diagnostics.model import CODES
+from journeylang.diagnostics.render import render_text
 from journeylang.lint import ALL_RULES, lint_program
 from journeylang.lint.suppressions import parse_allow
 from journeylang.pipeline import analyse
-from journeylang.render import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path("tests") / "fixtures" / "lint"

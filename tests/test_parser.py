@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from journeylang import ast as A
-from journeylang.diagnostics import CODES
-from journeylang.parser import MAX_NESTING, parse_source
+from journeylang.diagnostics.model import CODES
+from journeylang.syntax import ast as A
+from journeylang.syntax.parser import MAX_NESTING, parse_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
 

@@ -19,8 +19,8 @@ import pytest
 
 from journeylang import cli
 from journeylang.pipeline import analyse
-from journeylang.scenarios import find_scenarios, run_scenario, run_tests
 from journeylang.testing import Simulation
+from journeylang.testing.scenarios import find_scenarios, run_scenario, run_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 JOURNEYS = ROOT / "journeys"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from journeylang import ast as A
 from journeylang.checks.common import iter_statements
 from journeylang.pipeline import analyse
+from journeylang.syntax import ast as A
 
 PATH = "scope_case.journey"
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from journeylang import timeparse as T
+from journeylang.syntax import literals as T
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

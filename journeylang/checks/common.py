@@ -1,8 +1,8 @@
 """Shared vocabulary of the check passes: channels, fields, functions, traversals.
 
-Consumes: the AST (`journeylang.ast`) and a `Program`.
-Produces: constant tables (`CHANNELS`, `CONSENT_CHANNELS`, `FUNCTIONS`, `ROOTS`) that the
-checks, the linter and the runtime share, and small pure helpers: statement traversal,
+Consumes: the AST (`journeylang.syntax.ast`) and a `Program`.
+Produces: the check passes' view of the built-in vocabulary (`program.builtins`, re-exported
+here), `ROOTS`, and small pure helpers: statement traversal,
 span arithmetic, "where is this name bound" indexes, and human-readable locations.
 Guarantees: no diagnostics are produced here and nothing is mutated; every helper is
 deterministic (source order in, source order out).
@@ -12,48 +12,8 @@ from __future__ import annotations
 import os
 from typing import Iterable, Iterator, Optional
 
-from .. import ast as A
-
-# channel -> the message fields it takes (LANGUAGE.md section 4)
-CHANNELS: dict[str, tuple[str, ...]] = {
-    "email": ("subject", "body"),
-    "sms": ("body",),
-    "push": ("title", "body"),
-    "inapp": ("title", "body"),
-    "webhook": ("url", "body"),
-    "ads": ("destination",),
-}
-
-# channels `consented(C)` knows (LANGUAGE.md section 2)
-CONSENT_CHANNELS: tuple[str, ...] = ("email", "sms", "push", "ads")
-
-# the XDM profile attribute `consented(C)` reads (its value `y` means consent)
-CONSENT_PATHS: dict[str, tuple[str, ...]] = {
-    "email": ("consents", "marketing", "email", "val"), "sms": ("consents", "marketing", "sms", "val"),
-    "push": ("consents", "marketing", "push", "val"), "ads": ("consents", "share", "val")}
-
-# function -> (fewest arguments, most arguments or None for "any number")
-FUNCTIONS: dict[str, tuple[int, Optional[int]]] = {
-    "exists": (1, 1),
-    "len": (1, 1),
-    "lower": (1, 1),
-    "upper": (1, 1),
-    "contains": (2, 2),
-    "startswith": (2, 2),
-    "endswith": (2, 2),
-    "sum": (1, 1),
-    "min": (1, 1),
-    "max": (1, 1),
-    "abs": (1, 1),
-    "round": (1, 2),
-    "coalesce": (1, None),
-    "sha256": (1, 1),
-    "consented": (1, 1),
-    "in_segment": (1, 1),
-}
-
-# functions whose argument is a name of another kind (a channel, a segment), not a path
-NAME_ARGUMENT_FUNCTIONS = ("consented", "in_segment")
+from ..program.builtins import CHANNELS, CONSENT_CHANNELS, CONSENT_PATHS, FUNCTIONS, NAME_ARGUMENT_FUNCTIONS  # noqa: F401
+from ..syntax import ast as A
 
 # path roots that are always available (where they make sense; see scope.py)
 ROOTS: tuple[str, ...] = ("profile", "journey", "now", "event")

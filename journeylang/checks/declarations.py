@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .. import ast as A
-from ..diagnostics import did_you_mean
-from ..pipeline import Analysis
+from ..diagnostics.model import did_you_mean
+from ..program.analysis import Analysis
+from ..syntax import ast as A
 from .common import CHANNELS, MAX_TIMEOUT_MS, backticked, iter_statements, kind_of
 
 PERCENT_TOLERANCE = 1e-9

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .. import ast as A
-from ..diagnostics import did_you_mean
-from ..pipeline import Analysis
+from ..diagnostics.model import did_you_mean
+from ..program.analysis import Analysis
+from ..syntax import ast as A
 from .common import CONSENT_CHANNELS, FUNCTIONS, arity_text, backticked, join_spans, position_key
 
 HISTORY, ENTRY, EXIT, WAIT = "history", "entry", "exit", "wait"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from .. import ast as A
-from ..pipeline import Analysis
+from ..program.analysis import Analysis
+from ..syntax import ast as A
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Optional
 
 import networkx as nx
 
-from .. import ast as A
-from ..diagnostics import did_you_mean
-from ..pipeline import Analysis
+from ..diagnostics.model import did_you_mean
+from ..program.analysis import Analysis
+from ..syntax import ast as A
 from .common import iter_statements, kind_of, named_decls, position_key
 
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .. import ast as A
-from ..diagnostics import did_you_mean
-from ..pipeline import Analysis
+from ..diagnostics.model import did_you_mean
+from ..program.analysis import Analysis
+from ..syntax import ast as A
 from .common import NAME_ARGUMENT_FUNCTIONS, binding_sites
 
 Env = dict[str, str]  # visible name -> kind ("alias", "enrich", "send")

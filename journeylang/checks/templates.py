@@ -22,9 +22,9 @@ from typing import Optional
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from .. import ast as A
-from ..diagnostics import did_you_mean
-from ..pipeline import Analysis
+from ..diagnostics.model import did_you_mean
+from ..program.analysis import Analysis
+from ..syntax import ast as A
 from .common import where
 from .files import read_text_cached, resolve_reference
 

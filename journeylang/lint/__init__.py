@@ -44,9 +44,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..diagnostics import Diagnostic
-from . import (consent_guard, entry_collision, explicit_reentry, long_lookback, unreachable, unused,
-               unused_suppression, waits_exceed_timeout)
+from ..diagnostics.model import Diagnostic
+from . import (
+    consent_guard,
+    entry_collision,
+    explicit_reentry,
+    long_lookback,
+    unreachable,
+    unused,
+    unused_suppression,
+    waits_exceed_timeout,
+)
 from .suppressions import apply_suppressions, program_suppressions
 
 # The rules, in the order they run. Each module has `CODE` and `run(analysis)`.

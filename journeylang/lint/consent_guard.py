@@ -15,7 +15,7 @@ Why it matters
     explicit documents who the journey actually reaches.
 
 How it decides (the analysis)
-    On the compiled graph (`journeylang.compiler`), an edge *guards* channel C when
+    On the compiled graph (`journeylang.compile.graph`), an edge *guards* channel C when
     taking it implies that `consented(C)` is true:
 
     * the `true` edge of `if COND` and the `elif N` edge, when the branch condition
@@ -80,9 +80,9 @@ from typing import Iterable, Optional
 
 import networkx as nx
 
-from .. import ast as A
-from ..diagnostics import Diagnostic
-from ..checks.common import CONSENT_PATHS
+from ..diagnostics.model import Diagnostic
+from ..program.builtins import CONSENT_PATHS
+from ..syntax import ast as A
 
 CODE = "W201"
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from .. import ast as A
-from ..diagnostics import Diagnostic
+from ..diagnostics.model import Diagnostic
+from ..syntax import ast as A
 
 CODE = "W205"
 

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from .. import ast as A
-from ..diagnostics import Diagnostic
+from ..diagnostics.model import Diagnostic
+from ..syntax import ast as A
 
 CODE = "W207"
 LIMIT_MS = 30 * 24 * 3600 * 1000

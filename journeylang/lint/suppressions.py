@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from .. import ast as A
-from ..diagnostics import Diagnostic
+from ..diagnostics.model import Diagnostic
+from ..syntax import ast as A
 
 _ALLOW = re.compile(r"^#+\s*journeylang\s*:\s*allow\b\s*(?P<rest>.*)$", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z]\d{3}$")

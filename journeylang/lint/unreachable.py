@@ -35,8 +35,8 @@ from typing import Iterable
 
 import networkx as nx
 
-from ..compiler import reachable_nodes
-from ..diagnostics import Diagnostic
+from ..compile.graph import reachable_nodes
+from ..diagnostics.model import Diagnostic
 
 CODE = "W202"
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..ast import Span
-from ..diagnostics import CODES, Diagnostic
+from ..diagnostics.model import CODES, Diagnostic
+from ..syntax.ast import Span
 from .suppressions import Suppression
 
 CODE = "W208"

@@ -15,7 +15,7 @@ Why it matters
 
 How it decides
     The compiled graph is a DAG; the longest path from the entry node, weighting each
-    node by `journeylang.compiler.wait_bounds_ms`, is computed in topological order (only
+    node by `journeylang.compile.graph.wait_bounds_ms`, is computed in topological order (only
     nodes reachable from the entry take part).
 
 Example (triggers)::
@@ -38,10 +38,10 @@ from typing import Iterable, Optional
 
 import networkx as nx
 
-from .. import ast as A
-from ..compiler import reachable_nodes, wait_bounds_ms
-from ..diagnostics import Diagnostic
-from ..timeparse import format_duration
+from ..compile.graph import reachable_nodes, wait_bounds_ms
+from ..diagnostics.model import Diagnostic
+from ..syntax import ast as A
+from ..syntax.literals import format_duration
 
 CODE = "W204"
 DEFAULT_TIMEOUT_MS = 91 * 24 * 3600 * 1000

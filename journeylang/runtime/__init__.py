@@ -1,11 +1,11 @@
 """The deterministic runtime: replay of event logs through segments and journeys.
 
-Modules, in the order a record flows through them: `eventlog` (read, validate, order),
-`identity` (route to a profile, merge), `state` (per-profile state), `projection` (what a
-stored event keeps), `segments` (membership and window boundaries, with
-`segment_polarity` deciding which evaluations can be skipped), `interpreter` (the
-journey step function), `evaluator` and `functions` (expressions), `sends` and `content`
-(sends, templates, lookups), `dedup` (journey dedup keys), `outputs` (files and
-summary), and `replay` (the driver: clock, timers, entries). See docs/runtime.md for
-decisions.
+Three floors, and the partition boundary between them:
+- `core/`: the per-profile step (values, evaluator, state, segments, interpreter, sends).
+  Pure over one profile's state and the instant; effects are returned as data.
+- `services/`: the cross-profile parts (log reading and `_id` dedup, the identity graph,
+  journey dedup keys, the output sink). These are what a partitioned engine coordinates.
+- `replay.py`: the driver — the virtual clock, timers, entries and scheduled reads — wiring
+  the services to the core.
+See docs/runtime.md for decisions and docs/architecture.md for the picture.
 """

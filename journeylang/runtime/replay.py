@@ -20,23 +20,22 @@ import hashlib
 import heapq
 from typing import Optional
 
-from .. import ast as A
-from ..timeparse import format_timestamp
-from .content import LookupTable
-from .evaluator import Compiler, Ctx
-from .eventlog import LogReader
-from .attributes import AttributeProjection
-from .dedup import DedupRegistry
-from .identity import IdentityGraph
-from .interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
-from .outputs import JourneyStats, OutputSink
-from .projection import HistoryProjection
-from .segment_polarity import can_change
-from .segments import SegmentEngine, lookback_by_type
-from .sends import SendPolicy
-from .state import Instance, ProfileState, deep_merge
-from .values import Event, to_json_value
-
+from ..syntax import ast as A
+from ..syntax.literals import format_timestamp
+from .core.attributes import AttributeProjection
+from .core.content import LookupTable
+from .core.evaluator import Compiler, Ctx
+from .core.interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
+from .core.projection import HistoryProjection
+from .core.segment_polarity import can_change
+from .core.segments import SegmentEngine, lookback_by_type
+from .core.sends import SendPolicy
+from .core.state import Instance, ProfileState, deep_merge
+from .core.values import Event, to_json_value
+from .services.dedup import DedupRegistry
+from .services.eventlog import LogReader
+from .services.identity import IdentityGraph
+from .services.outputs import JourneyStats, OutputSink
 
 YOUNG_GC_EVERY = 200_000
 

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 from journeylang.pipeline import analyse
 from journeylang.runtime.replay import run_replay
-from journeylang.timeparse import parse_timestamp
+from journeylang.syntax.literals import parse_timestamp
 
 DAY0 = "2026-10-01T00:00:00Z"
 

@@ -6,7 +6,6 @@ import json
 import os
 
 import pytest
-
 from harness import build, complete, ev, message, pid, prof, replay_files, t
 
 AL = pid("al")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from harness import ev, message, pid, prof, run, t
 
 AL, BO, CY = pid("al"), pid("bo"), pid("cy")

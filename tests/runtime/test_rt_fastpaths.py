@@ -16,16 +16,16 @@ import os
 import random
 
 import pytest
-
 from harness import build, message, replay_files, write_log
-from journeylang import ast as A
-from journeylang.parser import parse_source
-from journeylang.runtime import attributes as AP
-from journeylang.runtime import projection as P
-from journeylang.runtime import segment_polarity as SP
-from journeylang.runtime import state
-from journeylang.runtime.segment_polarity import BOTH, DOWN, UP, SegmentPolarity
-from journeylang.runtime.values import Event
+
+from journeylang.runtime.core import attributes as AP
+from journeylang.runtime.core import projection as P
+from journeylang.runtime.core import segment_polarity as SP
+from journeylang.runtime.core import state
+from journeylang.runtime.core.segment_polarity import BOTH, DOWN, UP, SegmentPolarity
+from journeylang.runtime.core.values import Event
+from journeylang.syntax import ast as A
+from journeylang.syntax.parser import parse_source
 
 
 def segment(text: str) -> A.SegmentDecl:
@@ -224,7 +224,7 @@ def random_log(seed: int) -> list[dict]:
 
 
 def _iso(ms: int) -> str:
-    from journeylang.timeparse import format_timestamp
+    from journeylang.syntax.literals import format_timestamp
     return format_timestamp(ms)
 
 
@@ -235,7 +235,7 @@ def _slow_runtime(monkeypatch) -> None:
     monkeypatch.setattr(P.HistoryProjection, "store", lambda self, event: event)
     monkeypatch.setattr(AP.AttributeProjection, "project", lambda self, update: update)
     monkeypatch.setattr(state, "BISECT_MIN_LEN", 10 ** 9)
-    from journeylang.runtime import segments as S
+    from journeylang.runtime.core import segments as S
     original = S.SegmentEngine.__init__
 
     def init(self, program, compiler):
@@ -335,7 +335,7 @@ def test_attribute_projection_drops_unread_fields_and_keeps_null_deletions(tmp_p
 
 
 def test_the_seed_journeys_give_identical_outputs_with_every_shortcut_off(tmp_path, monkeypatch):
-    from journeylang.generate import generate_log
+    from journeylang.generate.xdm_log import generate_log
     log = str(tmp_path / "seed.jsonl")
     generate_log(log, profiles=80, days=6, seed=11, start="2026-11-18T00:00:00Z")
     journeys = os.path.join(os.path.dirname(__file__), "..", "..", "journeys")

@@ -4,10 +4,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from harness import ev, message, pid, prof, run, t
 
-from journeylang.timeparse import parse_timestamp
+from journeylang.syntax.literals import parse_timestamp
 
 AL = pid("al")
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
-
 from harness import ev, message, pid, prof, run, t
 
-from journeylang.runtime.interpreter import split_bucket
+from journeylang.runtime.core.interpreter import split_bucket
 
 AL, BO = pid("al"), pid("bo")
 
