@@ -81,7 +81,7 @@ def test_the_must_fail_scenario_fails_and_explains_itself():
     # actual side: the profile's actions (none), then its timeline
     assert "actual actions:\n  (none)" in text
     assert "Email:bob@example.com in every journey" in text
-    assert "[cart_nudge] entered as cart_nudge-000001" in text
+    assert "[cart_nudge] entered as cart_nudge/Email:bob@example.com/1" in text
     assert "2026-11-20T10:30:00Z  [cart_nudge] n2 if (line 10): took `false`" in text
     assert "consented(sms)  -> false" in text
     assert 'profile.consents.marketing.sms.val = "n"' in text
@@ -312,5 +312,5 @@ def test_profile_criteria_follow_merges():
     sim.assert_exit(profile="ann", journey="launched", reason="completed", at="+1h")
     text = sim.explain("ann", "launched")
     assert text.startswith("Email:ann@example.com in journey launched")
-    assert "2026-11-20T10:00:00Z  entered as launched-000001" in text
+    assert "2026-11-20T10:00:00Z  entered as launched/ECID:77/1" in text
     assert "add audience app_users" in text

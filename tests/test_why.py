@@ -92,7 +92,7 @@ def test_why_from_a_replay_folder(capsys, setup):
     assert code == 0
     assert text.splitlines() == [
         "Email:ann@example.com in journey cart",
-        "  2026-11-20T10:00:00Z  entered as cart-000001",
+        "  2026-11-20T10:00:00Z  entered as cart/Email:ann@example.com/1",
         "  2026-11-20T10:00:00Z  n1 wait for event commerce.purchases within 30m (line 7): "
         "waiting until 2026-11-20T10:30:00Z",
         "  2026-11-20T10:30:00Z  n1 wait for event commerce.purchases within 30m (line 7): resumed (on timeout)",
@@ -131,7 +131,7 @@ def test_why_without_the_program_uses_node_ids(capsys, setup):
     code, text, _ = _why(capsys, "ann@example.com", "--out", str(out))
     assert code == 0
     assert text.startswith("ann@example.com in every journey\n")
-    assert "  2026-11-20T10:00:00Z  [cart] entered as cart-000001" in text
+    assert "  2026-11-20T10:00:00Z  [cart] entered as cart/Email:ann@example.com/1" in text
     assert "[cart] n5: email reminder -> sent" in text
 
 
@@ -200,7 +200,7 @@ def test_why_on_the_project_journeys(capsys, tmp_path):
     code, text, _ = _why(capsys, "ann@example.com", str(root / "journeys"), "--journey", "abandoned_cart",
                          "--events", str(log))
     assert code == 0
-    assert "entered as abandoned_cart-000001" in text
+    assert "entered as abandoned_cart/Email:ann@example.com/1" in text
     assert "consented(sms)  -> false" in text and 'profile.consents.marketing.sms.val = "n"' in text
     assert "email cart_reminder -> sent" in text
     assert "exited: completed" in text
@@ -234,7 +234,7 @@ def test_why_follows_a_profile_across_a_merge(capsys, tmp_path):
         lines = text.splitlines()
         assert lines[:2] == ["Email:dan@example.com in journey cart",
                              "  (ECID:anon-1 merged into it at 2026-11-20T10:10:00Z)"]
-        assert "  2026-11-20T10:00:00Z  entered as cart-000001  (as ECID:anon-1)" in lines
+        assert "  2026-11-20T10:00:00Z  entered as cart/ECID:anon-1/1  (as ECID:anon-1)" in lines
         assert any("email reminder -> sent" in line and "(as" not in line for line in lines)
     _, on_the_fly, _ = _why(capsys, "dan@example.com", str(tmp_path), "--journey", "cart", "--events", str(log))
     _, from_folder, _ = _why(capsys, "dan@example.com", str(tmp_path), "--journey", "cart", "--out", str(out))

@@ -55,8 +55,8 @@ class Runtime:
         self.dedup = DedupRegistry()
         self.sink = sink
         self.timers: list = []
-        self.timer_seq = 0
-        self.instance_counter = {name: 0 for name in self.journeys}
+        self.keyed = getattr(sink, "keyed", False)   # a partition writes order keys with its lines
+        self.global_last_ts: Optional[int] = None     # a partition: the whole log's last record time
         self.horizon, self.star_horizon, self.keep_all = lookback_by_type(program)
         self.projection = HistoryProjection(program)
         self.attributes = AttributeProjection(program)
@@ -68,7 +68,7 @@ class Runtime:
         self.entry_by_type: dict[str, list[str]] = {}
         self.entry_any: list[str] = []
         self.audience_entries: dict[str, list[str]] = {}
-        for name, lowered in self.journeys.items():
+        for index, (name, lowered) in enumerate(self.journeys.items()):
             entry = lowered.decl.entry
             if isinstance(entry, A.EventEntry):
                 if not entry.pattern.types:
@@ -78,7 +78,7 @@ class Runtime:
             elif isinstance(entry, A.AudienceEntry):
                 self.audience_entries.setdefault(entry.segment.name, []).append(name)
             elif isinstance(entry, A.ReadAudienceEntry):
-                self.schedule(entry.at.ms, "read", name, 0)
+                self.schedule_read(entry.at.ms, name, index, 0)
 
     # ------------------------------------------------------------------ effects as data
     def trace(self, now: int, instance: Instance, node: str, what: str, *, reason=None, label=None,
@@ -119,9 +119,18 @@ class Runtime:
         self.trace(now, instance, node.id, "audience", detail={"audience": stmt.audience.name, "op": stmt.op})
 
     # ------------------------------------------------------------------ timers
-    def schedule(self, due: int, kind: str, subject, token) -> None:
-        self.timer_seq += 1
-        heapq.heappush(self.timers, (due, self.timer_seq, kind, subject, token))
+    def schedule(self, due: int, kind: str, subject, token, profile: ProfileState) -> None:
+        """A timer of `profile` (an instance's or its segments'). Timers due at one instant
+        fire by (owner profile id at creation, that profile's creation count): the order of
+        creation within a profile, and an order across profiles that no partitioning of the
+        profiles can change (docs/runtime.md, "Order")."""
+        profile.timer_seq += 1
+        heapq.heappush(self.timers, (due, 2, profile.id, profile.timer_seq, kind, subject, token))
+
+    def schedule_read(self, due: int, journey: str, index: int, occurrence: int) -> None:
+        """A scheduled audience read: a global timer; at its instant it fires before every
+        profile's timers, reads of several journeys in journey-name order."""
+        heapq.heappush(self.timers, (due, 1, "", index, "read", journey, occurrence))
 
     def wait(self, instance: Instance, node: str, due: Optional[int], now: int, for_event: bool = False) -> None:
         instance.node = node
@@ -129,10 +138,12 @@ class Runtime:
         detail = {"until": format_timestamp(due)} if due is not None else None
         self.trace(now, instance, node, "waiting", detail=detail)
         if due is not None:
-            self.schedule(due, "wait_for" if for_event else "resume", instance, instance.token)
+            self.schedule(due, "wait_for" if for_event else "resume", instance, instance.token, instance.profile)
 
     def fire(self, timer) -> None:
-        due, _, kind, subject, token = timer
+        due, phase, owner, seq, kind, subject, token = timer
+        if self.keyed and kind != "read":
+            self.sink.begin_step(due, phase, owner, seq)
         if kind in ("resume", "wait_for"):
             if subject.active and subject.token == token:
                 self.now = due
@@ -160,7 +171,7 @@ class Runtime:
                 self._enter_audiences(due)
         elif kind == "read":
             self.now = due
-            self._scheduled_read(subject, token, due)
+            self._scheduled_read(subject, seq, token, due)
 
     # ------------------------------------------------------------------ journeys
     def end(self, instance: Instance, now: int, reason: str, node: Optional[str] = None) -> None:
@@ -213,15 +224,15 @@ class Runtime:
                     self.refuse(name, profile, now, "duplicate")
                     return None
                 self.dedup.admit(name, key_text, now, within, read_id)
-        self.instance_counter[name] += 1
-        instance = Instance(f"{name}-{self.instance_counter[name]:06d}", name, profile, now, self.seq, event)
+        profile.instance_seq += 1
+        instance = Instance(f"{name}/{profile.id}/{profile.instance_seq}", name, profile, now, self.seq, event)
         instance.bindings.update(bindings)
         profile.instances[name] = instance
         profile.entries[name] = now
         self.stats[name].entries += 1
         detail = {"via": via} if via else None
         self.trace(now, instance, "n0", "entered", detail=detail)
-        self.schedule(now + lowered.timeout, "timeout", instance, now)
+        self.schedule(now + lowered.timeout, "timeout", instance, now, profile)
         step(self, instance, now)
         return instance
 
@@ -230,14 +241,17 @@ class Runtime:
             return False
         return self.segments.evaluate(name, profile, now, self)
 
-    def _scheduled_read(self, name: str, occurrence: int, due: int) -> None:
+    def _scheduled_read(self, name: str, index: int, occurrence: int, due: int) -> None:
         entry = self.journeys[name].decl.entry
         read_id = f"{name}@{format_timestamp(due)}"
+        keyed = self.keyed
         for profile in self.identities.live_profiles():
+            if keyed:   # members in profile-id order: each member is a step of its own
+                self.sink.begin_read_step(due, index, profile.id)
             if self.segments.evaluate(entry.segment.name, profile, due, self):
                 self.try_enter(name, profile, due, None, read_id=read_id)
         if entry.every is not None and entry.every.ms > 0:
-            self.schedule(due + entry.every.ms, "read", name, occurrence + 1)
+            self.schedule_read(due + entry.every.ms, name, index, occurrence + 1)
 
     # ------------------------------------------------------------------ records
     def _on_merge(self, survivor: ProfileState, other: ProfileState) -> None:
@@ -302,7 +316,7 @@ class Runtime:
             if profile.timer_due is None or due < profile.timer_due:
                 profile.timer_due = due
                 profile.segment_token += 1
-                self.schedule(due, "segments", profile, profile.segment_token)
+                self.schedule(due, "segments", profile, profile.segment_token, profile)
 
     def profile_changed(self, profile: ProfileState, now: int) -> None:
         """Attributes changed inside a journey (`set profile`): streaming membership follows."""
@@ -385,18 +399,21 @@ class Runtime:
         """Take one record in log order: first the timers due strictly before it."""
         while self.timers and self.timers[0][0] < record.ts:
             self.fire(heapq.heappop(self.timers))
+        if self.keyed:
+            self.sink.begin_step(record.ts, 0, record.file_index, record.line)
         self.process(record)
         self.last_record_ts = record.ts
 
     def advance(self, until: Optional[int]) -> None:
         """Fire the timers due up to `until` (inclusive); None drains them all, except
         scheduled reads after the last record's time."""
+        last = self.last_record_ts if self.global_last_ts is None else self.global_last_ts
         while self.timers:
-            due, _, kind, _, _ = self.timers[0]
+            due, phase = self.timers[0][:2]
             if until is not None and due > until:
                 break
             timer = heapq.heappop(self.timers)
-            if kind == "read" and until is None and (self.last_record_ts is None or due > self.last_record_ts):
+            if phase == 1 and until is None and (last is None or due > last):
                 continue
             self.fire(timer)
         if until is not None:

@@ -61,7 +61,8 @@ class Instance:
 
 class ProfileState:
     __slots__ = ("id", "created_seq", "attrs", "history", "all_events", "instances", "entries",
-                 "membership", "sent", "merged_into", "segment_token", "segment_due", "timer_due", "dirty")
+                 "membership", "sent", "merged_into", "segment_token", "segment_due", "timer_due", "dirty",
+                 "timer_seq", "instance_seq")
 
     def __init__(self, profile_id: str, created_seq: int) -> None:
         self.id = profile_id
@@ -78,6 +79,9 @@ class ProfileState:
         self.segment_due: dict[str, tuple[int, int]] = {}  # streaming segment -> (next window boundary, polarity)
         self.timer_due: Optional[int] = None        # when the pending segment timer fires
         self.dirty = False                          # history changed by a merge: rescan boundaries
+        # per-profile counters (never global ones: a partitioned replay numbers the same way)
+        self.timer_seq = 0                          # timers this profile created: their tie-break
+        self.instance_seq = 0                       # instances admitted under this profile id
 
     def add_event(self, event: Event, keep_type: bool, keep_all: bool) -> None:
         if keep_type:
