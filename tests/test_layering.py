@@ -30,6 +30,7 @@ FLOORS = (
     "journeylang.runtime",        # the driver (replay) and engines
     "journeylang.generate",
     "journeylang.testing",
+    "journeylang.lsp",            # the language server: analyse, format and the AST for editors
     "journeylang.cli",
 )
 
