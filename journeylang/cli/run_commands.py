@@ -22,6 +22,9 @@ def register(commands) -> None:
     replay.add_argument("--until", metavar="T", help="stop the clock at this RFC 3339 time")
     replay.add_argument("--out", metavar="DIR", default="out/replay", help="output folder (default out/replay)")
     replay.add_argument("--quiet", action="store_true", help="no summary on stdout")
+    replay.add_argument("--workers", type=_workers, default=None, metavar="N",
+                        help="replay processes (default: the machine's cores; 1 for a small log); "
+                             "every N gives the same bytes")
     add_format(replay)
 
     why = commands.add_parser("why", help="explain a profile's way through a journey")
@@ -34,8 +37,45 @@ def register(commands) -> None:
     why.add_argument("--until", metavar="T")
 
 
-def _progress_bar(count: int) -> None:
-    print(f"\rreplayed {count:,} records", end="", file=sys.stderr, flush=True)
+def _workers(text: str) -> int:
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+SMALL_LOG_BYTES = 4 << 20   # below this, starting processes costs more than it saves
+
+
+def default_workers(events: list[str]) -> int:
+    size = sum(os.path.getsize(path) for path in events if os.path.isfile(path))
+    return 1 if size < SMALL_LOG_BYTES else max(1, len(os.sched_getaffinity(0)))
+
+
+class _ProgressBar:
+    """One bar for the whole run on a terminal (tqdm): reading, then replaying."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(file=sys.stderr, unit=" records", unit_scale=True, dynamic_ncols=True, leave=False)
+        if self.bar.desc != phase:
+            self.bar.set_description(phase, refresh=False)
+            self.bar.reset(total=total or None)
+        self.bar.total = total or None
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _replay_inputs(args) -> tuple[Optional[int], Optional[int]]:
@@ -60,7 +100,7 @@ def _replay_inputs(args) -> tuple[Optional[int], Optional[int]]:
 def cmd_replay(args) -> int:
     import json
 
-    from ..runtime.replay import run_replay
+    from ..runtime.engines import EngineError, replay
     from ..runtime.services.outputs import summary_text
     analysis = checked(args.paths)
     if analysis is None:
@@ -68,10 +108,16 @@ def cmd_replay(args) -> int:
     until, problem = _replay_inputs(args)
     if problem is not None:
         return problem
-    progress = _progress_bar if sys.stderr.isatty() else None   # a progress line only on a terminal
-    report, _ = run_replay(analysis, args.events, until, args.out, progress)
-    if progress is not None:
-        print("", file=sys.stderr)
+    workers = args.workers or default_workers(args.events)
+    progress = _ProgressBar() if sys.stderr.isatty() else None   # a progress bar only on a terminal
+    try:
+        report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress)
+    except EngineError as exc:
+        print(f"journeylang: replay failed: {exc}; {args.out} keeps its previous outputs", file=sys.stderr)
+        return EXIT_INPUT
+    finally:
+        if progress is not None:
+            progress.close()
     if args.format == "json":
         print(json.dumps(report, indent=2, sort_keys=True))
     elif not args.quiet:

@@ -35,7 +35,7 @@ from .core.values import Event, to_json_value
 from .services.dedup import DedupRegistry
 from .services.eventlog import LogReader
 from .services.identity import IdentityGraph
-from .services.outputs import JourneyStats, OutputSink
+from .services.outputs import JourneyStats, OutputSink, rejection_record
 
 YOUNG_GC_EVERY = 200_000
 
@@ -465,8 +465,7 @@ def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optio
     reader = LogReader(events, until)
     runtime.run(reader, until, progress)
     for rejection in reader.rejections:
-        sink.write("rejected", {"file": rejection.file, "line": rejection.line, "reason": rejection.reason,
-                                "record": rejection.text})
+        sink.write("rejected", rejection_record(rejection))
     report = runtime.report(reader)
     sink.close(report)
     return report, sink

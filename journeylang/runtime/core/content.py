@@ -100,6 +100,10 @@ def template_value(value):
     return value
 
 
+class LookupFileError(ValueError):
+    """A lookup file that cannot be read at run time (it was checked to exist)."""
+
+
 class LookupTable:
     """An enrichment table keyed by one column; the first row per key wins."""
 
@@ -107,19 +111,29 @@ class LookupTable:
         self.name = decl.name.name
         path = os.path.join(os.path.dirname(decl.span.file), decl.path)
         self.rows: dict[str, dict] = {}
-        if decl.path.endswith(".jsonl"):
-            with open(path, "rb") as handle:
-                for raw in handle:
-                    if raw.strip():
-                        row = orjson.loads(raw)
-                        if isinstance(row, dict) and row.get(decl.key) is not None:
-                            self.rows.setdefault(_key(row[decl.key]), row)
-        else:
-            with open(path, newline="", encoding="utf-8") as handle:
-                for row in csv.DictReader(handle):
-                    value = row.get(decl.key)
-                    if value is not None and value != "":
-                        self.rows.setdefault(_key(value), dict(row))
+        try:
+            if decl.path.endswith(".jsonl"):
+                self._read_jsonl(path, decl.key)
+            else:
+                with open(path, newline="", encoding="utf-8") as handle:
+                    for row in csv.DictReader(handle):
+                        value = row.get(decl.key)
+                        if value is not None and value != "":
+                            self.rows.setdefault(_key(value), dict(row))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise LookupFileError(f"lookup {self.name}: cannot read {path}: {exc}") from None
+
+    def _read_jsonl(self, path: str, key: str) -> None:
+        with open(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    row = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    raise LookupFileError(f"lookup {self.name}: {path} line {number} is not JSON") from None
+                if isinstance(row, dict) and row.get(key) is not None:
+                    self.rows.setdefault(_key(row[key]), row)
 
     def get(self, key) -> Optional[dict]:
         if key is None or isinstance(key, (dict, list)):

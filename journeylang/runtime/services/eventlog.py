@@ -239,6 +239,12 @@ class LogReader:
                 yield last, index, number, raw, result
 
     def __iter__(self) -> Iterator[LogRecord]:
+        for record, _ in self.with_lines():
+            yield record
+
+    def with_lines(self) -> Iterator[tuple[LogRecord, bytes]]:
+        """Every accepted record in log order with its raw line (the partitioning pass
+        forwards the line instead of re-encoding the record)."""
         streams = [self._stream(i) for i in range(len(self.paths))]
         if len(streams) == 1:
             merged = streams[0]
@@ -258,7 +264,7 @@ class LogReader:
                 self.reject(index, number, "duplicate id", raw)
                 continue
             seen_ids.add(record_id)
-            yield LogRecord(ts, index, number, data, identities)
+            yield LogRecord(ts, index, number, data, identities), raw
 
     def reject(self, index: int, number: int, reason: str, raw: bytes) -> None:
         text = raw.decode("utf-8", "replace").rstrip("\n")

@@ -61,8 +61,22 @@ class OutputSink:
         for handle in self.handles.values():
             handle.close()
         if self.folder is not None:
-            with open(os.path.join(self.folder, "report.json"), "wb") as handle:
-                handle.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+            write_report(self.folder, report)
+
+
+def write_report(folder: str, report: dict) -> None:
+    with open(os.path.join(folder, "report.json"), "wb") as handle:
+        handle.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+
+
+def write_rejections(folder: str, rejections) -> None:
+    with open(os.path.join(folder, "rejected.jsonl"), "wb") as handle:
+        for rejection in rejections:
+            handle.write(orjson.dumps(rejection_record(rejection), option=orjson.OPT_APPEND_NEWLINE))
+
+
+def rejection_record(rejection) -> dict:
+    return {"file": rejection.file, "line": rejection.line, "reason": rejection.reason, "record": rejection.text}
 
 
 def summary_text(report: dict) -> str:

@@ -1,0 +1,42 @@
+"""Replay engines: how a replay is run, over the unchanged per-profile runtime.
+
+`replay(...)` is the one entry point the CLI uses: `workers=1` runs the single-process
+driver (`runtime.replay.run_replay`); `workers>1` the partitioned multi-process engine
+(`parallel.py`, with `split.py`, `order.py`, `dedup_rounds.py`, `worker.py`). Both write
+the same bytes. Outputs are written into a partial folder inside `--out` and moved into
+place only when the run succeeded, `report.json` last (`outputs_folder.py`).
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from ..core.content import LookupFileError
+from ..replay import run_replay
+from ..services.outputs import write_rejections, write_report
+from .errors import EngineError
+from .outputs_folder import OutputFolder
+from .parallel import replay_partitioned
+
+
+def replay(analysis, events: list[str], until: Optional[int], out_dir: str, *, workers: int = 1,
+           progress: Optional[Callable[[str, int, int], None]] = None, buffer_bytes: int = 1 << 20,
+           info: Optional[dict] = None) -> dict:
+    """Replay the logs into `out_dir`; returns the report. Raises `EngineError`. `info`, when
+    given, receives facts about the run (`rounds`: dedup rounds after the first)."""
+    with OutputFolder(out_dir) as work:
+        try:
+            if workers <= 1:
+                single = (lambda n: progress("replaying", n, 0)) if progress else None
+                report, _ = run_replay(analysis, events, until, work.path, single)
+            else:
+                report, reader = replay_partitioned(analysis, events, until, work.path, workers, progress,
+                                                    buffer_bytes, info)
+                write_rejections(work.path, reader.rejections)
+                write_report(work.path, report)
+        except LookupFileError as exc:
+            raise EngineError(str(exc)) from None
+        work.commit()
+    return report
+
+
+__all__ = ["EngineError", "replay"]

@@ -1,0 +1,102 @@
+"""One partition's replay, in its own OS process.
+
+Consumes: a `Job` (the checked analysis, the spill file, identity -> partition, this
+partition's number, the run's `--until` and last record time, and — in a later round — the
+other partitions' dedup admissions) and a pipe to the coordinator.
+Produces: keyed output files in the job's folder (`order.KeyedSink`) and, over the pipe,
+("done", end instant, dedup queries), then, once told the run's end instant,
+("report", part) with the counters `report.json` is made of; ("error", text) on failure.
+Guarantees: the unchanged per-profile runtime (`runtime.replay.Runtime`) over the
+partition's records in log order; the job never writes outside its folder.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from typing import Optional
+
+import orjson
+
+from ..replay import Runtime
+from ..services.eventlog import LogRecord, record_identities
+from .dedup_rounds import ForeignAdmissions, RecordingDedup
+from .order import KeyedSink
+
+
+@dataclass
+class Job:
+    analysis: object
+    spill: str
+    partition_of: dict
+    partition: int
+    folder: str
+    until: Optional[int]
+    last_ts: Optional[int]
+    foreign: Optional[ForeignAdmissions] = None
+    buffer_bytes: int = 1 << 20
+
+
+def _records(job: Job, counter):
+    mine, part_of, loads = job.partition, job.partition_of, orjson.loads
+    taken = 0
+    with open(job.spill, "rb") as handle:
+        for line in handle:
+            identity, ts, file_index, number, raw = line.split(b"\t", 4)
+            if part_of[identity] != mine:
+                continue
+            data = loads(raw)
+            taken += 1
+            if counter is not None and taken % 2_000 == 0:
+                counter.value = taken
+            yield LogRecord(int(ts), int(file_index), int(number), data, record_identities(data))
+    if counter is not None:
+        counter.value = taken
+
+
+def report_part(runtime: Runtime, end: int) -> dict:
+    """What this partition adds to report.json, with batch segments evaluated at `end`."""
+    runtime.now = end
+    live = runtime.identities.live_profiles()
+    members = {}
+    for name, decl in runtime.segments.decls.items():
+        if decl.evaluation == "streaming":
+            members[name] = sum(1 for p in live if p.membership.get(name))
+        else:
+            members[name] = sum(1 for p in live if runtime.segments.evaluate(name, p, end, runtime))
+    return {"processed": runtime.processed, "profiles": len(live), "members": members,
+            "stats": {name: stats for name, stats in runtime.stats.items()}}
+
+
+def _injected_fault(partition: int) -> None:
+    """Tests make a worker fail: JOURNEYLANG_TEST_WORKER_FAULT=PARTITION:error|kill."""
+    fault = os.environ.get("JOURNEYLANG_TEST_WORKER_FAULT", "")
+    target, _, kind = fault.partition(":")
+    if target == str(partition):
+        if kind == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("a failure injected by JOURNEYLANG_TEST_WORKER_FAULT")
+
+
+def run_job(conn, job: Job, counter=None) -> None:
+    try:
+        _injected_fault(job.partition)
+        sink = KeyedSink(job.folder, job.buffer_bytes)
+        runtime = Runtime(job.analysis, sink)
+        runtime.dedup = RecordingDedup(sink, job.foreign)
+        runtime.global_last_ts = job.last_ts
+        runtime.run(_records(job, counter), job.until)
+        sink.close()
+        conn.send(("done", runtime.now, runtime.dedup.queries))
+        message = conn.recv()
+        if message[0] == "end":
+            conn.send(("report", report_part(runtime, message[1])))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass
+    except Exception as exc:  # reported by the coordinator as the run's failure
+        try:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        except (BrokenPipeError, OSError):
+            pass
+    finally:
+        conn.close()
