@@ -27,7 +27,8 @@ FLOORS = (
     "journeylang.pipeline",
     "journeylang.runtime.core",   # per-profile: what one partition runs
     "journeylang.runtime.services",  # cross-profile: log, identities, dedup, outputs
-    "journeylang.runtime",        # the driver (replay) and engines
+    "journeylang.runtime",        # the driver (replay.py)
+    "journeylang.runtime.engines",  # how a replay runs: one process, or partitions in many
     "journeylang.generate",
     "journeylang.testing",
     "journeylang.lsp",            # the language server: analyse, format and the AST for editors

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 from ..core.content import LookupFileError
 from ..replay import run_replay
 from ..services.outputs import write_rejections, write_report
-from .errors import EngineError
+from .errors import DedupUnsettled, EngineError
 from .outputs_folder import OutputFolder
 from .parallel import replay_partitioned
 
@@ -29,10 +29,16 @@ def replay(analysis, events: list[str], until: Optional[int], out_dir: str, *, w
                 single = (lambda n: progress("replaying", n, 0)) if progress else None
                 report, _ = run_replay(analysis, events, until, work.path, single)
             else:
-                report, reader = replay_partitioned(analysis, events, until, work.path, workers, progress,
-                                                    buffer_bytes, info)
-                write_rejections(work.path, reader.rejections)
-                write_report(work.path, report)
+                try:
+                    report, reader = replay_partitioned(analysis, events, until, work.path, workers, progress,
+                                                        buffer_bytes, info)
+                    write_rejections(work.path, reader.rejections)
+                    write_report(work.path, report)
+                except DedupUnsettled:
+                    if info is not None:
+                        info["single_process"] = True
+                    work.clear()
+                    report, _ = run_replay(analysis, events, until, work.path, None)
         except LookupFileError as exc:
             raise EngineError(str(exc)) from None
         work.commit()

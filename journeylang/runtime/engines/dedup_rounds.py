@@ -68,17 +68,24 @@ class RecordingDedup(DedupRegistry):
 
 def inconsistent(queries_by_partition: dict[int, list[Query]]) -> list[int]:
     """The partitions some of whose answers differ from one registry's in global order."""
+    return first_wrong(queries_by_partition)[1]
+
+
+def first_wrong(queries_by_partition: dict[int, list[Query]]) -> tuple[Optional[str], list[int]]:
+    """(the order key of the first wrong answer, the partitions with a wrong answer)."""
     merged = sorted((query, partition) for partition, queries in queries_by_partition.items()
                     for query in queries)
     registry = DedupRegistry()
     wrong: set[int] = set()
+    first = None
     for (order, journey, key, now, within, read_id, admitted), partition in merged:
         expected = not registry.seen(journey, key, now, within, read_id)
         if expected:
             registry.admit(journey, key, now, within, read_id)
         if expected != admitted:
             wrong.add(partition)
-    return sorted(wrong)
+            first = order if first is None else first
+    return first, sorted(wrong)
 
 
 def admissions_outside(queries_by_partition: dict[int, list[Query]], partition: int) -> ForeignAdmissions:

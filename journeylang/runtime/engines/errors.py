@@ -7,3 +7,8 @@ Consumes/produces: nothing but the type. Guarantees: the message names what fail
 
 class EngineError(Exception):
     """A replay could not complete: the message says what and why."""
+
+
+class DedupUnsettled(Exception):
+    """Dedup answers across partitions did not settle within the round limit: the caller
+    replays in one process instead (exact, and slower)."""

@@ -41,6 +41,11 @@ class OutputFolder:
         os.makedirs(self.path)
         return self
 
+    def clear(self) -> None:
+        """Start the partial folder over (a run that changes engines midway)."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.makedirs(self.path)
+
     def commit(self) -> None:
         report = os.path.join(self.out_dir, "report.json")
         if os.path.exists(report):
