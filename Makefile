@@ -32,7 +32,8 @@ conformance: install
 	$(SHARED)/conformance/run --cli $(JL) -v
 
 bench: install
-	$(PY) bench/replay_throughput.py
+	$(PY) bench/replay_throughput.py --profiles 10000
+	$(PY) bench/replay_throughput.py --profiles 100000
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
