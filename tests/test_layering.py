@@ -31,6 +31,7 @@ FLOORS = (
     "journeylang.runtime.engines",  # how a replay runs: one process, or partitions in many
     "journeylang.generate",
     "journeylang.testing",
+    "journeylang.report",         # the HTML report: replay outputs + compiled graphs
     "journeylang.lsp",            # the language server: analyse, format and the AST for editors
     "journeylang.cli",
 )

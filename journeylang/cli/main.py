@@ -14,11 +14,11 @@ import sys
 from typing import Optional
 
 from .. import __version__
-from . import lsp_commands, run_commands, source_commands, test_commands
+from . import lsp_commands, report_commands, run_commands, source_commands, test_commands
 from .common import EXIT_INPUT, EXIT_OK, Parser
 
 # Command families, in the order `journeylang --help` lists them.
-FAMILIES = (source_commands, run_commands, test_commands, lsp_commands)
+FAMILIES = (source_commands, run_commands, report_commands, test_commands, lsp_commands)
 
 
 def build_parser() -> Parser:
