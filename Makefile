@@ -22,6 +22,7 @@ demo: install
 	$(JL) generate --profiles 300 --days 14 --seed 7 --start 2026-11-10T00:00:00Z -o $(DEMO)/events.jsonl
 	$(JL) replay journeys --events $(DEMO)/events.jsonl --out $(DEMO)
 	$(JL) test journeys --coverage -q
+	$(JL) report $(DEMO) journeys
 
 test: install
 	$(PY) -m pytest
