@@ -30,12 +30,14 @@ REASON = "<reason>"
 NO_ALLOW = ("W208",)  # an unused suppression is fixed by deleting it, not by another one
 
 
+MAX_DIAGNOSTICS = 50  # a request over a huge selection answers for its first diagnostics
+
+
 def code_actions(snapshot, path: str, first_line: int, last_line: int, codec) -> list[T.CodeAction]:
     actions: list[T.CodeAction] = []
-    for diag in snapshot.diagnostics_by_file().get(path, []):
-        span = diag.span
-        if span is None or span.file != path or span.end_line < first_line or span.line > last_line:
-            continue
+    inside = [diag for diag in snapshot.diagnostics_by_file().get(path, []) if diag.span is not None and
+              diag.span.file == path and diag.span.end_line >= first_line and diag.span.line <= last_line]
+    for diag in inside[:MAX_DIAGNOSTICS]:
         lsp_diag = to_lsp_diagnostic(diag, snapshot.lines, codec, snapshot.known_path)
         for make in (_did_you_mean, _consent_guard, _allow_comment):
             action = make(snapshot, diag, codec)
@@ -113,8 +115,14 @@ def _allow_comment(snapshot, diag: Diagnostic, codec) -> Optional[T.CodeAction]:
     recovered = snapshot.recovered.get(path)
     if recovered is None or recovered.source is None:
         return None
+    chunk = recovered.chunk_at(line)
+    if chunk is None:
+        return None
     lines = recovered.text.split("\n")
     text = lines[line - 1]
+    # the check re-parses only the declaration's region (padded to its place): suppressions
+    # never reach across declarations, and a whole big file would be slow to parse per warning
+    region = (chunk.start_line, chunk.end_line)
     indent = re.match(r"\s*", text).group(0)
     comment = f"# journeylang: allow {diag.code} {REASON}"
     candidates = [  # (new file text, the diagnostic's line after the edit, the edit)
@@ -125,7 +133,9 @@ def _allow_comment(snapshot, diag: Diagnostic, codec) -> Optional[T.CodeAction]:
           "  " + comment)),
     ]
     for new_lines, moved_line, (span, new_text) in candidates:
-        if _covers("\n".join(new_lines), path, diag, moved_line):
+        grown = len(new_lines) - len(lines)
+        piece = ["" for _ in range(region[0] - 1)] + new_lines[region[0] - 1:region[1] + grown]
+        if _covers("\n".join(piece), path, diag, moved_line):
             return T.CodeAction(title=f"Allow {diag.code} here (add a `journeylang: allow` comment with a reason)",
                                 kind=T.CodeActionKind.QuickFix,
                                 edit=_edit(path, span, new_text, snapshot, codec))

@@ -73,6 +73,8 @@ def rename(snapshot, occ: Optional[Occurrence], new_name: str, codec) -> T.Works
         raise RenameError(f"a {occ.kind} named `{new_name}` is already declared")
     if occ.kind != "label" and not snapshot.index.definitions(occ):
         raise RenameError(f"`{occ.name}` is not declared in this program")
+    if occ.kind == "alias":
+        _templates_read(snapshot, occ)
     spans_by_file: dict[str, list[A.Span]] = {}
     for other in sorted(set(snapshot.index.references(occ, include_def=True)), key=_order):
         spans_by_file.setdefault(other.span.file, []).append(_inner(other))
@@ -85,6 +87,29 @@ def rename(snapshot, occ: Optional[Occurrence], new_name: str, codec) -> T.Works
     changes = {uri_of(path): [T.TextEdit(range=to_range(span, snapshot.lines(path), codec), new_text=new_name)
                               for span in spans] for path, spans in spans_by_file.items()}
     return T.WorkspaceEdit(changes=changes)
+
+
+def _templates_read(snapshot, occ: Occurrence) -> None:
+    """Refuse renaming an alias that a template of a message sent in its journey reads
+    (the Jinja text is not renamed, so the journey would stop checking)."""
+    decl = next((d for d in snapshot.decls() if f"{d.span.file}:{d.span.line}" == occ.scope), None)
+    if decl is None:
+        return
+    sent = {n.message.name for n in A.walk(decl) if isinstance(n, A.Send)}
+    word = re.compile(rf"\b{re.escape(occ.name)}\b")
+    for name in sorted(sent):
+        message = snapshot.program.messages.get(name)
+        for fld in message.fields if message is not None else ():
+            text = fld.value
+            if fld.is_file:
+                try:
+                    with open(os.path.join(os.path.dirname(message.span.file), fld.value), encoding="utf-8") as handle:
+                        text = handle.read()
+                except OSError:
+                    continue
+            if word.search(text):
+                raise RenameError(f"the template of message `{name}` ({fld.name.name}) reads `{occ.name}`; "
+                                  "rename it there first, then rename the alias")
 
 
 def replace_spans(text: str, spans: list[A.Span], new_text: str) -> str:

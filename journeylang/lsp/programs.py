@@ -41,14 +41,19 @@ class Snapshot:
     def program(self) -> Program:
         return self.analysis.program
 
+    _lines: dict = field(default_factory=dict, repr=False)
+
     def lines(self, path: str) -> list[str]:
-        text = self.sources.get(path)
-        if text is None:
-            try:
-                text = Path(path).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                text = ""
-        return text.split("\n")
+        """The lines of a file of the program (or another file a location points to)."""
+        if path not in self._lines:
+            text = self.sources.get(path)
+            if text is None:
+                try:
+                    text = Path(path).read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+            self._lines[path] = text.split("\n")
+        return self._lines[path]
 
     def diagnostics_by_file(self) -> dict[str, list[Diagnostic]]:
         found: dict[str, list[Diagnostic]] = {path: [] for path in self.sources}

@@ -27,7 +27,7 @@ def seeds(tmp_path: Path) -> Path:
     return target
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), scope="module")  # one server per module
 async def client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(T.InitializeParams(capabilities=T.ClientCapabilities(
         text_document=T.TextDocumentClientCapabilities(
