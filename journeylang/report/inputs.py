@@ -36,7 +36,7 @@ class ReplayOutputs:
     rejected: list[dict]
     identities: list[dict]
     by_instance: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
-    by_profile: dict[str, list[dict]] = field(default_factory=dict)
+    by_profile: dict[str, list[int]] = field(default_factory=dict)  # indices into trace
 
 
 def _read_jsonl(folder: str, name: str) -> list[dict]:
@@ -112,11 +112,11 @@ def read_outputs(folder: str) -> ReplayOutputs:
     outputs = ReplayOutputs(folder, report, trace, actions, segments, _read_jsonl(folder, "rejected.jsonl"),
                             _read_jsonl(folder, "identities.jsonl")
                             if os.path.isfile(os.path.join(folder, "identities.jsonl")) else [])
-    for record in trace:
+    for index, record in enumerate(trace):
         instance = record.get("instance")
         if instance is not None:
             outputs.by_instance.setdefault((record["journey"], instance), []).append(record)
-        outputs.by_profile.setdefault(record.get("profile") or "", []).append(record)
+        outputs.by_profile.setdefault(record.get("profile") or "", []).append(index)
     return outputs
 
 

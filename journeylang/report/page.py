@@ -37,11 +37,10 @@ def _asset(*parts: str) -> str:
 def _profile_timeline(outputs: ReplayOutputs, profile: str, journey: str, graphs) -> str:
     """`journeylang why PROFILE --journey JOURNEY`'s text, over the profile's own records."""
     root, absorbed = why.merged_group(outputs.identities, profile)
-    records: list[dict] = []
-    for pid in sorted({profile, *([root] if root else []), *absorbed}):
-        records.extend(r for r in outputs.by_profile.get(pid, ()) if r["journey"] == journey)
-    position = {id(r): i for i, r in enumerate(outputs.trace)} if len(records) > 1 else {}
-    records.sort(key=lambda r: position.get(id(r), 0))
+    indices: list[int] = []
+    for pid in {profile, *([root] if root else []), *absorbed}:
+        indices.extend(outputs.by_profile.get(pid, ()))
+    records = [outputs.trace[i] for i in sorted(indices) if outputs.trace[i]["journey"] == journey]
     text = why.render(records, profile, journey, graphs, outputs.identities)
     lines = text.split("\n")
     if len(lines) > TIMELINE_LINES:
