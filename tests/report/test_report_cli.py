@@ -77,3 +77,24 @@ def test_program_with_errors(demo, tmp_path):
     program.write_text("journey broken {\n  entry event x\n  send email nowhere\n}\n")
     code, out, err = run_cli("report", str(demo["folder"]), str(program))
     assert code == 1 and "E1" in err and "Traceback" not in err
+
+
+def test_rejections_are_summarised_with_an_example_each(demo, tmp_path):
+    from conftest import embedded_data
+    lines = (demo["folder"] / "events.jsonl").read_text().splitlines()[:200]
+    log = tmp_path / "events.jsonl"
+    log.write_text("\n".join(lines + ["not json at all", lines[5], lines[6], '{"_id": "x1"}']) + "\n")
+    out = tmp_path / "out"
+    code, _, err = run_cli("replay", JOURNEYS, "--events", str(log), "--out", str(out), "--quiet")
+    assert code == 0, err
+    code, _, err = run_cli("report", str(out), JOURNEYS)
+    assert code == 0, err
+    html = (out / "report.html").read_text()
+    summary = embedded_data(html)["summary"]
+    report = json.loads((out / "report.json").read_text())
+    assert summary["records"] == report["records"] and report["records"]["rejected"] == 4
+    reasons = {r["reason"]: r for r in summary["rejections"]}
+    assert reasons["duplicate id"]["count"] == 2
+    assert reasons["duplicate id"]["line"] == 202 and reasons["duplicate id"]["example"] == lines[5][:300] + "..."
+    assert sum(r["count"] for r in summary["rejections"]) == 4
+    assert "not json at all" in html and "duplicate id" in html
