@@ -25,6 +25,7 @@ def register(commands) -> None:
     replay.add_argument("--workers", type=_workers, default=None, metavar="N",
                         help="replay processes (default: the machine's cores; 1 for a small log); "
                              "every N gives the same bytes")
+    replay.add_argument("--html", action="store_true", help="also write DIR/report.html (docs/report.md)")
     add_format(replay)
 
     why = commands.add_parser("why", help="explain a profile's way through a journey")
@@ -123,6 +124,15 @@ def cmd_replay(args) -> int:
     elif not args.quiet:
         print(summary_text(report))
         print(f"\noutputs in {args.out}/")
+    if args.html:  # the HTML report over the outputs just written (journeylang/report)
+        from ..report import ReportInputError, write_html_report
+        try:
+            size = write_html_report(args.out, analysis, os.path.join(args.out, "report.html"))
+        except ReportInputError as exc:
+            print(f"journeylang: --html: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        if args.format != "json" and not args.quiet:
+            print(f"report written to {os.path.join(args.out, 'report.html')} ({size:,} bytes)")
     return EXIT_OK
 
 

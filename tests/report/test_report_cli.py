@@ -98,3 +98,12 @@ def test_rejections_are_summarised_with_an_example_each(demo, tmp_path):
     assert reasons["duplicate id"]["line"] == 202 and reasons["duplicate id"]["example"] == lines[5][:300] + "..."
     assert sum(r["count"] for r in summary["rejections"]) == 4
     assert "not json at all" in html and "duplicate id" in html
+
+
+def test_replay_html_writes_the_same_report(demo, tmp_path):
+    out = tmp_path / "demo0"  # the same folder name as the session's demo: the page shows only the name
+    code, stdout, err = run_cli("replay", JOURNEYS, "--events", str(demo["folder"] / "events.jsonl"),
+                                "--out", str(out), "--html")
+    assert code == 0, err
+    assert f"report written to {out / 'report.html'}" in stdout
+    assert (out / "report.html").read_bytes() == demo["html_path"].read_bytes()
