@@ -52,7 +52,7 @@ def time_range(outputs) -> tuple[int, int]:
     return min(times), max(times + ([_ms(end)] if isinstance(end, str) else []))
 
 
-def _days(first: int, last: int) -> list[str]:
+def days_between(first: int, last: int) -> list[str]:
     start = datetime.fromtimestamp(first / 1000, tz=timezone.utc).date()
     stop = datetime.fromtimestamp(last / 1000, tz=timezone.utc).date()
     days = []

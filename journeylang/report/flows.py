@@ -20,11 +20,14 @@ from collections import Counter
 
 import networkx as nx
 
-from ..compile.export import _node_sort_key
 from ..syntax import ast as A
 from .inputs import ReplayOutputs, ReportInputError
 
 EXAMPLES = 3
+
+
+def _node_sort_key(node_id: str) -> int:
+    return int(node_id[1:])  # `n12` -> 12: the compiler's pre-order ids
 
 
 def source_text(sources: dict[str, str], span) -> str:

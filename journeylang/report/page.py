@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..testing import why
-from .charts import daily_activity, segment_membership, summary, time_range, time_to_send, _days
+from .charts import daily_activity, days_between, segment_membership, summary, time_range, time_to_send
 from .flows import journey_flow
 from .inputs import ReplayOutputs, ReportInputError, check_program, read_outputs
 
@@ -56,7 +56,7 @@ def build_data(outputs: ReplayOutputs, analysis) -> dict:
     check_program(outputs, graphs)
     sources = {source.path: source.text for source in analysis.program.files}
     first, last = time_range(outputs)
-    days = _days(first, last) if first else []
+    days = days_between(first, last) if first else []
     journeys = []
     for name in sorted(graphs):
         flow = journey_flow(name, graphs[name], sources, outputs)
