@@ -116,11 +116,14 @@ def describe_decl(decl, snapshot) -> str:
         channel = decl.channel.name if decl.channel else "no channel"
         kind = "transactional" if decl.transactional else "marketing (needs consent)"
         lines = [f"**message {decl.name.name}** — {channel}, {kind}"]
+        fields = []
         for fld in decl.fields:
-            value = f'file "{fld.value}"' if fld.is_file else fld.value.strip().replace("\n", " ")
+            value = f'file "{fld.value}"' if fld.is_file else " ".join(fld.value.split())
             if len(value) > 120:
                 value = value[:120] + " ..."
-            lines.append(f"- {fld.name.name}: `{value}`")
+            fields.append(f"- {fld.name.name}: `{value}`")
+        if fields:
+            lines.append("\n".join(fields))
     elif isinstance(decl, A.LookupDecl):
         lines = [f"**lookup {decl.name.name}** — table `{decl.path}`, key `{decl.key}`"]
     elif isinstance(decl, A.JourneyDecl):

@@ -135,6 +135,18 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> JourneyServer:
     def did_close(ls: JourneyServer, params: T.DidCloseTextDocumentParams):
         ls.schedule(params.text_document.uri, 0)  # the disk text replaces the unsaved one
 
+    @server.feature(T.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded()
+    def did_change_watched(ls: JourneyServer, params: T.DidChangeWatchedFilesParams):
+        """A file changed on disk (another .journey file, a template, a lookup table): check
+        again every program with an open document in that file's folder or above it."""
+        changed = [os.path.abspath(path_of(change.uri)) for change in params.changes]
+        for uri in list(ls.workspace.text_documents):
+            folder = os.path.dirname(os.path.abspath(path_of(uri)))
+            if any(path.startswith(folder + os.sep) for path in changed):
+                ls.programs.forget(folder)  # the cache compares .journey texts only
+                ls.schedule(uri, ls.debounce)
+
     @server.feature(T.TEXT_DOCUMENT_HOVER)
     @guarded()
     def on_hover(ls: JourneyServer, params: T.HoverParams):

@@ -86,3 +86,16 @@ def _json_diagnostics(stdout: str) -> list[dict]:
 
 def _name(doc_uri: str) -> str:
     return doc_uri.rsplit("/", 1)[1]
+
+
+async def test_a_template_created_on_disk_clears_the_missing_file_error(client, seeds):
+    path = seeds / "abandoned_cart.journey"
+    text = path.read_text().replace("templates/cart_reminder.html.j2", "templates/new_reminder.html.j2")
+    doc = open_doc(client, path, text)
+    await diagnostics_for(client, doc, lambda ds: any(d.code == "E141" for d in ds))
+    template = seeds / "templates" / "new_reminder.html.j2"
+    template.write_text("<p>Hi {{ profile.person.name.firstName | default('there') }}</p>\n")
+    client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(changes=[
+        T.FileEvent(uri=uri(template), type=T.FileChangeType.Created)]))
+    await diagnostics_for(client, doc, lambda ds: ds == [])
+    no_server_errors(client)
