@@ -55,6 +55,9 @@
   }
   function subLines(node) {
     var out = [];
+    if (node.kind === "entry" && sum(node.refusals)) {
+      out.push("refused: " + Object.keys(node.refusals).map(function (k) { return k + " " + node.refusals[k]; }).join(", "));
+    }
     if (node.kind === "send" || node.kind === "audience") {
       var parts = Object.keys(node.sends).map(function (k) { return k + " " + node.sends[k]; });
       Object.keys(node.deferred).forEach(function (k) { parts.push("deferred (" + k + ") " + node.deferred[k]); });
