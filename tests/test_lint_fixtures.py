@@ -21,7 +21,7 @@ import pytest
 
 from journeylang.diagnostics.model import CODES
 from journeylang.diagnostics.render import render_text
-from journeylang.lint import ALL_RULES, lint_program
+from journeylang.lint import ALL_RULES, RULES, lint_program
 from journeylang.lint.suppressions import parse_allow
 from journeylang.pipeline import analyse
 
@@ -81,7 +81,9 @@ def test_every_rule_has_fixtures() -> None:
 def test_rules_are_registered_and_documented() -> None:
     codes = [rule.CODE for rule in ALL_RULES]
     assert len(codes) == len(set(codes))
-    assert codes == sorted(codes)
+    ordered = [rule.CODE for rule in RULES]
+    assert ordered == sorted(ordered), "rules run in code order"
+    assert ALL_RULES[-1].CODE == "W208", "unused suppressions are found last, on the other rules' results"
     for rule in ALL_RULES:
         assert CODES[rule.CODE][0] == "warning"
         doc = rule.__doc__ or ""

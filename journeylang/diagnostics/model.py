@@ -56,6 +56,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W206": ("warning", "unused declaration"),
     "W207": ("warning", "long look-back in a streaming segment"),
     "W208": ("warning", "unused suppression"),
+    "W209": ("warning", "streaming segment reads now with no computable flip instant"),
 }
 
 MAX_ERRORS = 50

@@ -1,4 +1,4 @@
-"""The lint pass: the warnings of LANGUAGE.md section 6 (codes W201-W207), and W208.
+"""The lint pass: the warnings of LANGUAGE.md section 6 (codes W201-W207), W209, and W208.
 
 Consumes: an `Analysis` after the check passes (program, compiled graphs).
 Produces: warning diagnostics, added to `analysis.diagnostics`.
@@ -19,6 +19,7 @@ W204    `waits_exceed_timeout`      waits on a path adding up to more than `time
 W205    `entry_collision`           two journeys entered by one event type, no `dedup`
 W206    `unused`                    a segment, message or lookup that is never used
 W207    `long_lookback`             a streaming segment counting/summing over > 30d
+W209    `clock_at_records`          a streaming segment reading `now` with no computable flip
 W208    `unused_suppression`        an allow comment that suppresses nothing
 ======  ==========================  ==================================================
 
@@ -46,6 +47,7 @@ from types import ModuleType
 
 from ..diagnostics.model import Diagnostic
 from . import (
+    clock_at_records,
     consent_guard,
     entry_collision,
     explicit_reentry,
@@ -66,6 +68,7 @@ RULES: tuple[ModuleType, ...] = (
     entry_collision,
     unused,
     long_lookback,
+    clock_at_records,
 )
 
 # Every rule module, documented alike; `unused_suppression` (W208) runs after the others

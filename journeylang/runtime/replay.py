@@ -65,6 +65,7 @@ class Runtime:
         self.last_record_ts: Optional[int] = None
         self.processed = 0
         self.pending_audience: list[tuple[str, ProfileState]] = []
+        self.flips: Optional[list[int]] = None    # collects `now`-comparison flips while a segment evaluates
         self.entry_by_type: dict[str, list[str]] = {}
         self.entry_any: list[str] = []
         self.audience_entries: dict[str, list[str]] = {}
@@ -121,11 +122,13 @@ class Runtime:
     # ------------------------------------------------------------------ timers
     def schedule(self, due: int, kind: str, subject, token, profile: ProfileState) -> None:
         """A timer of `profile` (an instance's or its segments'). Timers due at one instant
-        fire by (owner profile id at creation, that profile's creation count): the order of
-        creation within a profile, and an order across profiles that no partitioning of the
-        profiles can change (docs/runtime.md, "Order")."""
+        fire segment boundaries first, then the others, each by (owner profile id at
+        creation, that profile's creation count): the order of creation within a profile,
+        and an order across profiles that no partitioning can change (docs/runtime.md,
+        "Order")."""
         profile.timer_seq += 1
-        heapq.heappush(self.timers, (due, 2, profile.id, profile.timer_seq, kind, subject, token))
+        phase = 2 if kind == "segments" else 3   # memberships first, then waits and timeouts
+        heapq.heappush(self.timers, (due, phase, profile.id, profile.timer_seq, kind, subject, token))
 
     def schedule_read(self, due: int, journey: str, index: int, occurrence: int) -> None:
         """A scheduled audience read: a global timer; at its instant it fires before every
@@ -158,20 +161,28 @@ class Runtime:
         elif kind == "segments":
             if subject.merged_into is None and subject.segment_token == token:
                 self.now = due
-                subject.timer_due = None
-                names, changing = [], []
-                membership = subject.membership
-                for name, (at, mask) in sorted(subject.segment_due.items()):
-                    if at <= due:
-                        names.append(name)
-                        # polarity: a boundary that cannot move the stored membership is not evaluated
-                        if at < due or can_change(mask, membership.get(name, False)):
-                            changing.append(name)
-                self._update_segments(subject, due, changing, rescan=names)
+                self._boundaries(subject, due)
                 self._enter_audiences(due)
         elif kind == "read":
             self.now = due
             self._scheduled_read(subject, seq, token, due)
+
+    def _boundaries(self, profile: ProfileState, due: int) -> None:
+        """Apply the profile's segment boundaries and `now` flips due at `due`."""
+        profile.timer_due = None
+        profile.segment_token += 1      # a pending timer for this instant is now stale
+        names, changing = [], []
+        membership = profile.membership
+        for name, (at, mask) in sorted(profile.segment_due.items()):
+            if at <= due:
+                names.append(name)
+                # polarity: a boundary that cannot move the stored membership is not evaluated
+                if at < due or can_change(mask, membership.get(name, False)):
+                    changing.append(name)
+        flipping = [name for name, at in profile.flip_due.items() if at <= due]
+        if flipping:
+            changing = sorted(set(changing) | set(flipping))
+        self._update_segments(profile, due, changing, rescan=names)
 
     # ------------------------------------------------------------------ journeys
     def end(self, instance: Instance, now: int, reason: str, node: Optional[str] = None) -> None:
@@ -311,8 +322,9 @@ class Runtime:
             if member:
                 for journey in self.audience_entries.get(segment, ()):
                     self.pending_audience.append((journey, profile))
-        if dues:
-            due = min(at for at, _ in dues.values())
+        flips = profile.flip_due
+        if dues or flips:
+            due = min([at for at, _ in dues.values()] + list(flips.values()))
             if profile.timer_due is None or due < profile.timer_due:
                 profile.timer_due = due
                 profile.segment_token += 1
@@ -343,6 +355,8 @@ class Runtime:
         if data.get("recordType") == "profile":
             update = {k: v for k, v in data.items() if k not in ("_id", "timestamp", "recordType")}
             deep_merge(profile.attrs, self.attributes.project(update))
+            if profile.timer_due is not None and profile.timer_due <= now:
+                self._boundaries(profile, now)   # boundaries due now: membership at this instant
             self._update_segments(profile, now, self.segments.relevant(None))
             self._enter_audiences(now)
             return
@@ -358,6 +372,8 @@ class Runtime:
                 events = profile.history[event_type]
                 if events[0].ts <= now - horizon:
                     profile.prune(self.horizon, now, self.star_horizon)
+        if profile.timer_due is not None and profile.timer_due <= now:
+            self._boundaries(profile, now)       # boundaries due now: membership at this instant
         names = self.segments.relevant(event_type)
         if names or profile.dirty:
             affected = self.segments.on_arrival(names, profile, event)

@@ -12,11 +12,13 @@ from bisect import bisect_left, bisect_right
 from itertools import islice
 from typing import Callable, Optional
 
+from ...compile.now_terms import comparison_slope, flip_instants
 from ...program.builtins import CONSENT_PATHS
 from ...syntax import ast as A
 from . import state
 from .functions import FUNCTIONS
-from .values import Duration, Event, Timestamp, arithmetic, compare, contains, get_attr, get_index, star, truthy
+from .values import (Duration, Event, Timestamp, arithmetic, coerce_pair, compare, contains, get_attr, get_index, star,
+                     truthy)
 
 
 class Ctx:
@@ -147,6 +149,9 @@ class Compiler:
     def _Binary(self, node, relative):
         left, right, op = self.expr(node.left, relative), self.expr(node.right, relative), node.op
         if op in ("==", "!=", "<", "<=", ">", ">="):
+            slope = None if relative else comparison_slope(node)
+            if slope is not None:
+                return _clock_comparison(op, left, right, slope)
             return lambda ctx: compare(op, left(ctx), right(ctx))
         if op == "in":
             return lambda ctx: contains(right(ctx), left(ctx))
@@ -323,6 +328,21 @@ class Compiler:
                     found.sort(key=_log_order)
             return found
         return run
+
+
+def _clock_comparison(op: str, left: Fn, right: Fn, slope: int) -> Fn:
+    """A comparison monotone in `now`: while the runtime collects flip instants (it does
+    while it evaluates a streaming segment), it also records when this comparison's truth
+    can next change, so a timer can re-evaluate the segment then."""
+    def run(ctx):
+        a, b = left(ctx), right(ctx)
+        runtime = ctx.runtime
+        if runtime is not None and runtime.flips is not None:
+            x, y = coerce_pair(a, b)
+            if isinstance(x, int) and isinstance(y, int) and type(x) is type(y) and type(x) in (Timestamp, Duration):
+                runtime.flips.extend(flip_instants(slope, int(x) - int(y), ctx.now))
+        return compare(op, a, b)
+    return run
 
 
 def _ts(event: Event) -> int:

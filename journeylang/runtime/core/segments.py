@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Optional
 
+from ...compile.now_terms import clock_comparisons
 from ...syntax import ast as A
 from . import state
 from .evaluator import Compiler, Ctx, window_boundaries
@@ -97,6 +98,17 @@ class SegmentEngine:
             for node in A.walk(self.decls[name]):
                 if _latest_only(node):
                     self.latest_only[id(node.pattern)] = _standalone_matcher(node.pattern, compiler)
+        # segments whose truth moves with `now` through comparisons whose flip instants can be
+        # computed (`compile/now_terms.py`): each evaluation schedules the next flip; and the
+        # segments that read `now` in other ways: re-evaluated at every record of the profile
+        timed = {name: clock_comparisons(decl) for name, decl in self.decls.items()}
+        self.clocked = {name for name in self.streaming
+                        if any(timed[m][0] for m in self._closure(name, refs))}
+        self.record_bound = [name for name in self.streaming if any(timed[m][1] for m in self._closure(name, refs))]
+        for name in self.record_bound:
+            if name not in self.any_type:
+                self.any_type.append(name)
+        self.any_type.sort()
         self.polarity = {name: SegmentPolarity(self.decls[name], [self.decls[m] for m in self._closure(name, refs)
                                                                   if m != name])
                          for name in self.streaming}
@@ -187,7 +199,11 @@ class SegmentEngine:
         out = []
         membership = profile.membership
         event_type = event.type
+        record_bound = self.record_bound
         for name in names:
+            if name in record_bound:   # reads `now` where no flip instant can be computed
+                out.append(name)
+                continue
             table = self.arrival_table[name]
             entry = table.get(event_type) or table.get("*")
             if entry is None:
@@ -201,12 +217,30 @@ class SegmentEngine:
 
     def update(self, profile, now: int, names: list[str], runtime) -> list[tuple[str, bool]]:
         changes = []
+        clocked = self.clocked
         for name in names:
-            member = self.evaluate(name, profile, now, runtime)
+            if name in clocked:
+                member = self._evaluate_clocked(name, profile, now, runtime)
+            else:
+                member = self.evaluate(name, profile, now, runtime)
             if member != profile.membership.get(name, False):
                 profile.membership[name] = member
                 changes.append((name, member))
         return changes
+
+    def _evaluate_clocked(self, name: str, profile, now: int, runtime) -> bool:
+        """Evaluate, collecting the instants at which a `now` comparison it read can flip;
+        keep the earliest as the segment's next flip."""
+        runtime.flips = flips = []
+        try:
+            member = self.evaluate(name, profile, now, runtime)
+        finally:
+            runtime.flips = None
+        if flips:
+            profile.flip_due[name] = min(flips)
+        else:
+            profile.flip_due.pop(name, None)
+        return member
 
     def next_boundary(self, name: str, profile, now: int) -> Optional[tuple[int, int]]:
         """The next instant after `now` at which an event enters or leaves one of the

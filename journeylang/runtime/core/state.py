@@ -62,7 +62,7 @@ class Instance:
 class ProfileState:
     __slots__ = ("id", "created_seq", "attrs", "history", "all_events", "instances", "entries",
                  "membership", "sent", "merged_into", "segment_token", "segment_due", "timer_due", "dirty",
-                 "timer_seq", "instance_seq")
+                 "timer_seq", "instance_seq", "flip_due")
 
     def __init__(self, profile_id: str, created_seq: int) -> None:
         self.id = profile_id
@@ -77,6 +77,7 @@ class ProfileState:
         self.merged_into: Optional["ProfileState"] = None
         self.segment_token = 0
         self.segment_due: dict[str, tuple[int, int]] = {}  # streaming segment -> (next window boundary, polarity)
+        self.flip_due: dict[str, int] = {}          # streaming segment -> next instant a `now` comparison flips
         self.timer_due: Optional[int] = None        # when the pending segment timer fires
         self.dirty = False                          # history changed by a merge: rescan boundaries
         # per-profile counters (never global ones: a partitioned replay numbers the same way)

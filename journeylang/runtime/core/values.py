@@ -93,7 +93,7 @@ def as_timestamp(value):
     return None
 
 
-def _coerce_pair(a, b):
+def coerce_pair(a, b):
     """Make a timestamp comparable with a timestamp string from a record."""
     if isinstance(a, Timestamp) and isinstance(b, str):
         return a, as_timestamp(b)
@@ -103,7 +103,7 @@ def _coerce_pair(a, b):
 
 
 def equals(a, b) -> bool:
-    a, b = _coerce_pair(a, b)
+    a, b = coerce_pair(a, b)
     if isinstance(a, bool) != isinstance(b, bool):
         return False
     return a == b
@@ -114,7 +114,7 @@ def compare(op: str, a, b) -> bool:
         return equals(a, b)
     if op == "!=":
         return not equals(a, b)
-    a, b = _coerce_pair(a, b)
+    a, b = coerce_pair(a, b)
     if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
         return False
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -155,7 +155,7 @@ def _number(value) -> bool:
 def arithmetic(op: str, a, b):
     if a is None or b is None:
         return None
-    a, b = _coerce_pair(a, b) if isinstance(a, Timestamp) or isinstance(b, Timestamp) else (a, b)
+    a, b = coerce_pair(a, b) if isinstance(a, Timestamp) or isinstance(b, Timestamp) else (a, b)
     if a is None or b is None:
         return None
     ta, tb = type(a), type(b)
