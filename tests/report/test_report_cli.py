@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import JOURNEYS, run_cli
+from report_helpers import JOURNEYS, embedded_data, run_cli
 
 
 def test_same_folder_same_bytes_wherever_it_is(demo, tmp_path):
@@ -80,7 +80,6 @@ def test_program_with_errors(demo, tmp_path):
 
 
 def test_rejections_are_summarised_with_an_example_each(demo, tmp_path):
-    from conftest import embedded_data
     lines = (demo["folder"] / "events.jsonl").read_text().splitlines()[:200]
     log = tmp_path / "events.jsonl"
     log.write_text("\n".join(lines + ["not json at all", lines[5], lines[6], '{"_id": "x1"}']) + "\n")
