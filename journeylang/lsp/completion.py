@@ -75,6 +75,12 @@ def complete(snapshot, path: str, line: int, column: int) -> list[T.CompletionIt
     if re.search(r"\b(add\s+to|remove\s+from)\s+audience\s+$", head):
         used = sorted({n.audience.name for d in snapshot.decls() for n in A.walk(d) if isinstance(n, A.AudienceAction)})
         return _items(used, K.Value, "audience")
+    if re.search(r"^\s*entry\s+$", head):
+        return _items(("event", "audience", "read audience"), K.Keyword, "entry")
+    if re.search(r"^\s*wait\s+$", head):
+        return _items(("for event", "until", "until next"), K.Keyword, "wait")
+    if re.search(r"\bhas\s+$", head):
+        return _items(("event", "first event", "last event"), K.Keyword, "history")
     if re.search(r"\breentry\s+$", head):
         return _items(("never", "always", "after"), K.Keyword)
     if re.search(r"\bevaluation\s+$", head):

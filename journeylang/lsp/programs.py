@@ -85,38 +85,54 @@ class Snapshot:
         return self._vocabulary
 
 
-def program_files(path: str, read_open: ReadOpen, open_paths: list[str]) -> dict[str, str]:
-    """path -> text of every file of the program that `path` belongs to."""
-    folder = os.path.dirname(os.path.abspath(path))
-    found, _ = find_journey_files([folder])
-    files = {os.path.abspath(p) for p in found}
-    files.update(p for p in open_paths if p.endswith(".journey") and
-                 os.path.commonpath([folder, os.path.abspath(p)]) == folder)
-    files.add(os.path.abspath(path))
-    texts: dict[str, str] = {}
-    for file in sorted(files):
-        text = read_open(file)
-        if text is None:
-            try:
-                text = Path(file).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                continue
-        texts[file] = text
-    return texts
-
-
 class Programs:
-    """Caches one snapshot per program folder."""
+    """Caches, per program folder, its file list (walked once, again after `forget`), the
+    disk texts (re-read when a file's modification time changes) and one snapshot."""
 
     def __init__(self, read_open: ReadOpen, open_paths: Callable[[], list[str]]) -> None:
         self.read_open = read_open
         self.open_paths = open_paths
         self._cache: dict[str, Snapshot] = {}
+        self._files: dict[str, list[str]] = {}
+        self._disk: dict[str, tuple[float, str]] = {}
+
+    def program_files(self, path: str) -> dict[str, str]:
+        """path -> text of every file of the program that `path` belongs to."""
+        path = os.path.abspath(path)
+        folder = os.path.dirname(path)
+        if folder not in self._files:
+            found, _ = find_journey_files([folder])
+            self._files[folder] = [os.path.abspath(p) for p in found]
+        files = set(self._files[folder])
+        files.update(p for p in self.open_paths() if p.endswith(".journey") and
+                     os.path.commonpath([folder, os.path.abspath(p)]) == folder)
+        files.add(path)
+        texts: dict[str, str] = {}
+        for file in sorted(files):
+            text = self.read_open(file)
+            if text is None:
+                text = self._read_disk(file)
+            if text is not None:
+                texts[file] = text
+        return texts
+
+    def _read_disk(self, file: str) -> Optional[str]:
+        try:
+            mtime = os.stat(file).st_mtime_ns
+            cached = self._disk.get(file)
+            if cached is not None and cached[0] == mtime:
+                return cached[1]
+            text = Path(file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            self._disk.pop(file, None)
+            return None
+        self._disk[file] = (mtime, text)
+        return text
 
     def snapshot(self, path: str) -> Snapshot:
         path = os.path.abspath(path)
         folder = os.path.dirname(path)
-        sources = program_files(path, self.read_open, self.open_paths())
+        sources = self.program_files(path)
         cached = self._cache.get(folder)
         if cached is not None and cached.sources == sources:
             return cached
@@ -125,7 +141,13 @@ class Programs:
         return snapshot
 
     def forget(self, folder: str) -> None:
-        self._cache.pop(folder, None)
+        """Drop what is known of a folder's programs (files were created, deleted or changed)."""
+        for known in list(self._cache):
+            if known == folder or known.startswith(folder + os.sep):
+                self._cache.pop(known, None)
+        for known in list(self._files):
+            if known == folder or known.startswith(folder + os.sep):
+                self._files.pop(known, None)
 
 
 def build_snapshot(folder: str, sources: dict[str, str]) -> Snapshot:

@@ -99,3 +99,17 @@ async def test_a_template_created_on_disk_clears_the_missing_file_error(client, 
         T.FileEvent(uri=uri(template), type=T.FileChangeType.Created)]))
     await diagnostics_for(client, doc, lambda ds: ds == [])
     no_server_errors(client)
+
+
+async def test_a_new_file_on_disk_joins_the_program(client, seeds):
+    path = seeds / "abandoned_cart.journey"
+    text = path.read_text().replace("send email cart_reminder", "send email cart_extra")
+    doc = open_doc(client, path, text)
+    await diagnostics_for(client, doc, lambda ds: any(d.code == "E102" for d in ds))
+    extra = seeds / "extra.journey"
+    extra.write_text('message cart_extra {\n  channel email\n  subject "Still there?"\n  body "Your cart."\n}\n')
+    client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(changes=[
+        T.FileEvent(uri=uri(extra), type=T.FileChangeType.Created)]))
+    # cart_reminder is now unused (W206); the undefined message is gone
+    await diagnostics_for(client, doc, lambda ds: [d.code for d in ds] == ["W206"])
+    no_server_errors(client)

@@ -137,6 +137,8 @@ async def test_completion_in_context(client, seeds):
     assert "send" in statement and "wait for event" in statement and "segment" not in statement
     expression = await _complete_at_new_line(client, path, 9, "    if exists(")
     assert "add" in expression and "done" in expression and "len" in expression and "profile" in expression
+    assert await _complete_at_new_line(client, path, 11, "    wait ") == ["for event", "until", "until next"]
+    assert "last event" in await _complete_at_new_line(client, path, 12, "    if has ")
     message_fields = await _complete_at_new_line(client, path, 10, "  ", after="  channel push\n")
     assert "title" in message_fields and "subject" not in message_fields
 
