@@ -12,7 +12,7 @@ it in the same declaration (else the first one after it); never raises for a par
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from ..syntax import ast as A
@@ -29,7 +29,8 @@ class Occurrence:
     is_def: bool
     scope: str = ""  # "" for program-wide kinds; "file:line" of the declaration otherwise
     quoted: bool = False  # the span includes the quotes of a string (`in_segment("x")`)
-    node: object = None   # the declaration (definitions) or the node using the name
+    # the declaration (definitions) or the node using the name; not part of equality
+    node: object = field(default=None, compare=False, hash=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

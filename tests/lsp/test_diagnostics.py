@@ -113,3 +113,16 @@ async def test_a_new_file_on_disk_joins_the_program(client, seeds):
     # cart_reminder is now unused (W206); the undefined message is gone
     await diagnostics_for(client, doc, lambda ds: [d.code for d in ds] == ["W206"])
     no_server_errors(client)
+
+
+async def test_ranges_count_utf16_units(client, seeds):
+    path = seeds / "order_confirmation.journey"
+    text = path.read_text().replace("send email order_confirmation",
+                                    'if profile.mood == "😀 å" { send email order_confirmaton }', 1)
+    doc = open_doc(client, path, text)
+    found = await diagnostics_for(client, doc, lambda ds: any(d.code == "E102" for d in ds))
+    diag = next(d for d in found if d.code == "E102")
+    line = text.split("\n")[diag.range.start.line]
+    prefix = line[:line.index("order_confirmaton")]
+    assert diag.range.start.character == len(prefix.encode("utf-16-le")) // 2 == len(prefix) + 1
+    assert diag.range.end.character - diag.range.start.character == len("order_confirmaton")
