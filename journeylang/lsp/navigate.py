@@ -1,12 +1,13 @@
-"""Navigation: go to definition, find references, rename, and the document outline.
+"""Navigation: go to definition, find references, rename, the document outline, folding.
 
 Consumes: a program `Snapshot` (its `SymbolIndex` and recovered files), a 1-based position,
 the client's position codec. Produces: `lsprotocol` Locations, a `WorkspaceEdit` for a
-rename, `DocumentSymbol`s. Guarantees: a rename changes every occurrence of the same
-declaration (or alias binding, or split label) across the program's files and nothing
-else, and refuses a new name that is not an identifier, is a keyword, or is already
-declared in that kind's namespace (a `RenameError`); the outline of a file with syntax
-errors still lists every declaration whose header can be read.
+rename, `DocumentSymbol`s and `FoldingRange`s. Guarantees: a rename changes every
+occurrence of the same declaration (or alias binding, or split label) across the
+program's files and nothing else, and refuses (a `RenameError`) a new name that is not an
+identifier, is already declared in that kind's namespace, would not parse where it goes
+(a keyword), or an alias that a sent message's template reads; the outline of a file with
+syntax errors still lists every declaration whose header can be read.
 """
 from __future__ import annotations
 
@@ -184,3 +185,37 @@ def _children(decl, lines, codec) -> list[T.DocumentSymbol]:
                                               detail=node.percent.text, range=to_range(node.span, lines, codec),
                                               selection_range=to_range(node.label.span, lines, codec)))
     return found
+
+
+# ---------------------------------------------------------------- folding
+_FOLDED = (A.SegmentDecl, A.JourneyDecl, A.MessageDecl, A.PolicyDecl, A.If, A.IfBranch, A.WaitForEvent,
+           A.Split, A.SplitBranch, A.MessageField)
+
+
+def folding_ranges(snapshot, path: str) -> list[T.FoldingRange]:
+    """Declarations, blocks and multi-line strings that span lines (from what parses), and
+    runs of comment lines; lines are 0-based as LSP wants them."""
+    recovered = snapshot.recovered.get(path)
+    if recovered is None:
+        return []
+    found: dict[tuple[int, int], T.FoldingRange] = {}
+    for chunk in recovered.chunks:
+        if chunk.decl is None and chunk.end_line > chunk.start_line:
+            found[(chunk.start_line, chunk.end_line)] = T.FoldingRange(start_line=chunk.start_line - 1,
+                                                                     end_line=chunk.end_line - 1)
+    for decl in recovered.decls:
+        for node in A.walk(decl):
+            if isinstance(node, _FOLDED) and node.span.end_line > node.span.line:
+                found[(node.span.line, node.span.end_line)] = T.FoldingRange(start_line=node.span.line - 1,
+                                                                           end_line=node.span.end_line - 1)
+    comment_lines = sorted(c.line for c in recovered.source.comments) if recovered.source is not None else []
+    start = previous = None
+    for line in comment_lines + [None]:
+        if line is not None and previous is not None and line == previous + 1:
+            previous = line
+            continue
+        if start is not None and previous > start:
+            found[(start, previous)] = T.FoldingRange(start_line=start - 1, end_line=previous - 1,
+                                                      kind=T.FoldingRangeKind.Comment)
+        start = previous = line
+    return [found[key] for key in sorted(found)]

@@ -2,8 +2,8 @@
 
 Consumes: LSP messages (stdio). Produces: published diagnostics (debounced, on open,
 change and save, for every file of the changed document's program), and the answers to
-hover, definition, references, completion, formatting, document symbols, rename and code
-actions (computed in `hover`, `navigate`, `completion`, `actions`).
+hover, definition, references, completion, formatting, document symbols, folding, rename
+and code actions (computed in `hover`, `navigate`, `completion`, `actions`).
 Guarantees: diagnostics are `journeylang lint` on the document's folder program (with
 unsaved editor text) converted in `convert.py`; files that leave a program get their
 diagnostics cleared; an exception in a feature is logged to the client (window/logMessage,
@@ -200,6 +200,12 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> JourneyServer:
     def on_symbols(ls: JourneyServer, params: T.DocumentSymbolParams):
         path = os.path.abspath(path_of(params.text_document.uri))
         return navigate.document_symbols(ls.programs.snapshot(path), path, ls.codec)
+
+    @server.feature(T.TEXT_DOCUMENT_FOLDING_RANGE)
+    @guarded(empty=[])
+    def on_folding(ls: JourneyServer, params: T.FoldingRangeParams):
+        path = os.path.abspath(path_of(params.text_document.uri))
+        return navigate.folding_ranges(ls.programs.snapshot(path), path)
 
     @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
     @guarded()

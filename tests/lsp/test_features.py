@@ -227,3 +227,17 @@ async def test_rename_an_alias(client, seeds):
     with pytest.raises(JsonRpcInvalidParams, match="template"):
         await client.text_document_rename_async(T.RenameParams(
             text_document=_doc(doc), position=position_of(text, "as add", 3), new_name="cart_add"))
+
+
+async def test_folding_ranges(client, seeds):
+    path = seeds / "abandoned_cart.journey"
+    text = path.read_text()
+    doc = open_doc(client, path)
+    ranges = await client.text_document_folding_range_async(T.FoldingRangeParams(text_document=_doc(doc)))
+    spans = {(r.start_line, r.end_line) for r in ranges}
+    journey = position_of(text, "journey abandoned_cart {").line
+    closing = position_of(text, "}\n\n# Paid media").line
+    assert (journey, closing) in spans
+    assert any(r.kind == T.FoldingRangeKind.Comment and r.start_line == 0 for r in ranges)  # the header comment
+    wait = position_of(text, "  wait for event").line
+    assert any(s == wait for s, e in spans)
