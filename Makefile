@@ -6,7 +6,7 @@ JL     := $(VENV)/bin/journeylang
 SHARED := ../shared
 DEMO   := out/demo
 
-.PHONY: install demo test conformance bench clean
+.PHONY: install demo test conformance bench fuzz clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,9 @@ conformance: install
 bench: install
 	$(PY) bench/replay_throughput.py --profiles 10000
 	$(PY) bench/replay_throughput.py --profiles 100000
+
+fuzz: install
+	JOURNEYLANG_ORACLE_CASES=3000 $(PY) -m pytest -q tests/runtime/test_rt_oracle.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -28,6 +28,7 @@ FLOORS = (
     "journeylang.runtime.core",   # per-profile: what one partition runs
     "journeylang.runtime.services",  # cross-profile: log, identities, dedup, outputs
     "journeylang.runtime",        # the driver (replay.py)
+    "journeylang.runtime.reference",  # the brute-force oracle: the driver without shortcuts
     "journeylang.runtime.engines",  # how a replay runs: one process, or partitions in many
     "journeylang.generate",
     "journeylang.testing",

@@ -25,6 +25,9 @@ def register(commands) -> None:
     replay.add_argument("--workers", type=_workers, default=None, metavar="N",
                         help="replay processes (default: the machine's cores; 1 for a small log); "
                              "every N gives the same bytes")
+    replay.add_argument("--reference", action="store_true",
+                        help="brute-force reference replay: every segment at every record and candidate instant, "
+                             "no shortcuts (slow; for tests of the fast path)")
     replay.add_argument("--html", action="store_true", help="also write DIR/report.html (docs/report.md)")
     add_format(replay)
 
@@ -112,7 +115,8 @@ def cmd_replay(args) -> int:
     workers = args.workers or default_workers(args.events)
     progress = _ProgressBar() if sys.stderr.isatty() else None   # a progress bar only on a terminal
     try:
-        report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress)
+        report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress,
+                        reference=args.reference)
     except EngineError as exc:
         print(f"journeylang: replay failed: {exc}; {args.out} keeps its previous outputs", file=sys.stderr)
         return EXIT_INPUT

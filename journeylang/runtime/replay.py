@@ -167,8 +167,9 @@ class Runtime:
             self.now = due
             self._scheduled_read(subject, seq, token, due)
 
-    def _boundaries(self, profile: ProfileState, due: int) -> None:
-        """Apply the profile's segment boundaries and `now` flips due at `due`."""
+    def _due_now(self, profile: ProfileState, due: int) -> tuple[list[str], list[str]]:
+        """Take the profile's segment boundaries and `now` flips due at `due`: (the segments
+        whose boundaries to rescan, the segments to evaluate), and retire its pending timer."""
         profile.timer_due = None
         profile.segment_token += 1      # a pending timer for this instant is now stale
         names, changing = [], []
@@ -182,7 +183,12 @@ class Runtime:
         flipping = [name for name, at in profile.flip_due.items() if at <= due]
         if flipping:
             changing = sorted(set(changing) | set(flipping))
-        self._update_segments(profile, due, changing, rescan=names)
+        return names, changing
+
+    def _boundaries(self, profile: ProfileState, due: int) -> None:
+        """Apply the profile's segment boundaries and `now` flips due at `due`."""
+        rescan, changing = self._due_now(profile, due)
+        self._update_segments(profile, due, changing, rescan=rescan)
 
     # ------------------------------------------------------------------ journeys
     def end(self, instance: Instance, now: int, reason: str, node: Optional[str] = None) -> None:
@@ -349,15 +355,18 @@ class Runtime:
         self.processed += 1
         created = self.identities.created
         profile = self.identities.profile_for(record.identities)
-        if self.identities.created != created and self.segments.constant:
-            self._update_segments(profile, now, self.segments.constant)   # a new profile
+        # a new profile's first record settles every streaming segment (after its data)
+        new = self.identities.created != created
         data = record.data
         if data.get("recordType") == "profile":
             update = {k: v for k, v in data.items() if k not in ("_id", "timestamp", "recordType")}
             deep_merge(profile.attrs, self.attributes.project(update))
+            names, rescan = (self.segments.streaming if new else self.segments.relevant(None)), ()
             if profile.timer_due is not None and profile.timer_due <= now:
-                self._boundaries(profile, now)   # boundaries due now: membership at this instant
-            self._update_segments(profile, now, self.segments.relevant(None))
+                # boundaries due now are applied with the record's own changes, in one pass
+                rescan, changing = self._due_now(profile, now)
+                names = sorted(set(names) | set(changing))
+            self._update_segments(profile, now, names, rescan=rescan)
             self._enter_audiences(now)
             return
         event_type = data["eventType"]
@@ -372,12 +381,16 @@ class Runtime:
                 events = profile.history[event_type]
                 if events[0].ts <= now - horizon:
                     profile.prune(self.horizon, now, self.star_horizon)
-        if profile.timer_due is not None and profile.timer_due <= now:
-            self._boundaries(profile, now)       # boundaries due now: membership at this instant
         names = self.segments.relevant(event_type)
-        if names or profile.dirty:
-            affected = self.segments.on_arrival(names, profile, event)
-            self._update_segments(profile, now, affected, event, boundary_names=names)
+        due_now = profile.timer_due is not None and profile.timer_due <= now
+        if names or profile.dirty or due_now or new:
+            affected, rescan = self.segments.on_arrival(names, profile, event), ()
+            if new:
+                affected = self.segments.streaming
+            if due_now:   # boundaries due now are applied with the record's own changes, in one pass
+                rescan, changing = self._due_now(profile, now)
+                affected = sorted(set(affected) | set(changing))
+            self._update_segments(profile, now, affected, event, rescan=rescan, boundary_names=names)
         # step 3: exit criteria, then waiting instances (journeys by name)
         for journey in sorted(profile.instances):
             instance = profile.instances.get(journey)
@@ -474,10 +487,12 @@ class Runtime:
                 "segments": segments}
 
 
-def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optional[str], progress=None):
-    """Replay and write the outputs; returns (report, sink)."""
+def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optional[str], progress=None,
+               runtime_class=None):
+    """Replay and write the outputs; returns (report, sink). `runtime_class` replaces the
+    driver (the reference replay's brute-force `ReferenceRuntime`)."""
     sink = OutputSink(out_dir)
-    runtime = Runtime(analysis, sink)
+    runtime = (runtime_class or Runtime)(analysis, sink)
     reader = LogReader(events, until)
     runtime.run(reader, until, progress)
     for rejection in reader.rejections:

@@ -3,7 +3,8 @@
 `replay(...)` is the one entry point the CLI uses: `workers=1` runs the single-process
 driver (`runtime.replay.run_replay`); `workers>1` the partitioned multi-process engine
 (`parallel.py`, with `split.py`, `order.py`, `dedup_rounds.py`, `worker.py`). Both write
-the same bytes. Outputs are written into a partial folder inside `--out` and moved into
+the same bytes. `reference=True` runs `runtime.reference` (brute-force segments: the
+oracle the fast path is tested against). Outputs are written into a partial folder inside `--out` and moved into
 place only when the run succeeded, `report.json` last (`outputs_folder.py`).
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from ..core.content import LookupFileError
+from ..reference.runtime import ReferenceRuntime
 from ..replay import run_replay
 from ..services.outputs import write_rejections, write_report
 from .errors import DedupUnsettled, EngineError
@@ -20,12 +22,15 @@ from .parallel import replay_partitioned
 
 def replay(analysis, events: list[str], until: Optional[int], out_dir: str, *, workers: int = 1,
            progress: Optional[Callable[[str, int, int], None]] = None, buffer_bytes: int = 1 << 20,
-           info: Optional[dict] = None) -> dict:
+           info: Optional[dict] = None, reference: bool = False) -> dict:
     """Replay the logs into `out_dir`; returns the report. Raises `EngineError`. `info`, when
-    given, receives facts about the run (`rounds`: dedup rounds after the first)."""
+    given, receives facts about the run (`rounds`: dedup rounds after the first).
+    `reference` runs the brute-force reference replay (one process, slow: for tests)."""
     with OutputFolder(out_dir) as work:
         try:
-            if workers <= 1:
+            if reference:
+                report, _ = run_replay(analysis, events, until, work.path, None, ReferenceRuntime)
+            elif workers <= 1:
                 single = (lambda n: progress("replaying", n, 0)) if progress else None
                 report, _ = run_replay(analysis, events, until, work.path, single)
             else:
