@@ -31,6 +31,8 @@ from .files import read_text_cached, resolve_reference
 TEMPLATE_ROOTS = ("profile", "journey")
 
 _ENV = SandboxedEnvironment()
+# never fold `*` / `**` of constants while analysing ('x' * 10**9 would be built right here)
+_ENV.intercepted_binops = frozenset({"*", "**"})
 
 
 @dataclass

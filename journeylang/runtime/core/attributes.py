@@ -27,6 +27,8 @@ from .content import template_text
 from .projection import FULL, Tree, merge_path, project, union, uses
 
 _ENV = SandboxedEnvironment()
+# never fold `*` / `**` of constants while analysing ('x' * 10**9 would be built right here)
+_ENV.intercepted_binops = frozenset({"*", "**"})
 ADDRESS_PATHS = (("personalEmail", "address"), ("mobilePhone", "number"))
 
 

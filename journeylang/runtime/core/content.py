@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from typing import Optional, Union
 
 import orjson
@@ -35,15 +36,75 @@ class StrictChainableUndefined(ChainableUndefined, StrictUndefined):
         return ""
 
 
+# What one template field may cost (docs/runtime.md, "Limits"): counted, so the outcome is
+# the same on every machine. Steps are calls, attribute and item reads, and range items.
+MAX_TEMPLATE_STEPS = 200_000
+MAX_TEMPLATE_OUTPUT = 256 * 1024     # characters of rendered text per field
+MAX_TEMPLATE_DEPTH = 200             # nested calls (recursive macros)
+
+
+class TooExpensive(Exception):
+    """A template went over its budget: the send fails with `template too expensive`."""
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def step(self, count: int = 1) -> None:
+        self.steps += count
+        if self.steps > MAX_TEMPLATE_STEPS:
+            raise TooExpensive(f"more than {MAX_TEMPLATE_STEPS:,} steps")
+
+    def counted(self, items):
+        for item in items:
+            self.step()
+            yield item
+
+
+_BUDGET = _Budget()   # one render at a time per process (replay is single-threaded)
+
+
+def _size(value) -> int:
+    return len(value) if isinstance(value, (str, list, tuple)) else 1
+
+
 class _DataEnvironment(SandboxedEnvironment):
-    """`a.b` on a record (a dict) reads its field `b`, never a dict method (`items`, `keys`, `get`...)."""
+    """`a.b` on a record (a dict) reads its field `b`, never a dict method (`items`, `keys`,
+    `get`...); every call, read and range item counts against the render's budget, and
+    `*` / `**` may not build values past the output limit."""
+
+    intercepted_binops = frozenset(["*", "**"])
 
     def getattr(self, obj, attribute):
+        _BUDGET.step()
         if isinstance(obj, dict) and isinstance(attribute, str):
             if attribute in obj:
                 return obj[attribute]
             return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        _BUDGET.step()
+        return super().getitem(obj, argument)
+
+    def call(self, context, obj, *args, **kwargs):
+        _BUDGET.step()
+        result = super().call(context, obj, *args, **kwargs)
+        if isinstance(result, range):
+            return _BUDGET.counted(result)
+        return result
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and \
+                        _size(sequence) * count > MAX_TEMPLATE_OUTPUT:
+                    raise TooExpensive(f"`*` would build more than {MAX_TEMPLATE_OUTPUT:,} items")
+        elif operator == "**" and isinstance(right, int) and isinstance(left, (int, float)) and \
+                abs(right) > 64 and abs(left) > 1:
+            raise TooExpensive("`**` with an exponent over 64")
+        return super().call_binop(context, operator, left, right)
 
 
 def _environment(autoescape: bool) -> SandboxedEnvironment:
@@ -82,13 +143,42 @@ class MessageTemplates:
         """The rendered fields, or the template error as text."""
         out = {}
         for name, template in self.fields:
+            _BUDGET.steps = 0
             try:
-                out[name] = template.render(context)
+                out[name] = _bounded_render(template, context)
+            except TooExpensive as exc:
+                return f"template too expensive in {name}: {exc}"
+            except RecursionError:
+                return f"template too expensive in {name}: calls nested deeper than {MAX_TEMPLATE_DEPTH}"
+            except OverflowError as exc:   # the sandbox's own range limit
+                return f"template too expensive in {name}: {exc}"
             except TemplateError as exc:
                 return f"template error in {name}: {exc.message or type(exc).__name__}"
             except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError) as exc:
                 return f"template error in {name}: {exc}"
         return out
+
+
+def _bounded_render(template, context: dict) -> str:
+    parts, size = [], 0
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(limit, _stack_depth() + MAX_TEMPLATE_DEPTH * 8))
+    try:
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_TEMPLATE_OUTPUT:
+                raise TooExpensive(f"more than {MAX_TEMPLATE_OUTPUT:,} characters of output")
+            parts.append(chunk)
+    finally:
+        sys.setrecursionlimit(limit)
+    return "".join(parts)
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
 
 
 def template_value(value):
