@@ -480,7 +480,8 @@ class Runtime:
             else:
                 members = sum(1 for p in live if self.segments.evaluate(name, p, self.now, self))
             segments[name] = {"evaluation": decl.evaluation, "members": members}
-        return {"records": {"read": reader.read, "processed": self.processed, "rejected": len(reader.rejections)},
+        return {"complete": True,   # written only at the end of a run that finished
+                "records": {"read": reader.read, "processed": self.processed, "rejected": len(reader.rejections)},
                 "profiles": len(live),
                 "end": format_timestamp(self.now),
                 "journeys": {name: self.stats[name].to_json() for name in self.journeys},

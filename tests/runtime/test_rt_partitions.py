@@ -259,3 +259,45 @@ def test_dedup_conflicts_that_do_not_settle_fall_back_to_one_process(tmp_path, m
     assert info.get("single_process") is True
     replay(analysis, [log], None, str(tmp_path / "w1"), workers=1)
     assert outputs(tmp_path / "w2") == outputs(tmp_path / "w1")
+
+
+def test_kill_9_at_any_moment_never_leaves_outputs_that_look_complete(tmp_path):
+    """Two logs with different outputs; replays into one folder are killed at seeded
+    random moments. After each kill the folder holds one complete run (all files of A or
+    all of B, with report.json) or says it is incomplete (no report.json); the next run
+    clears what the killed one left."""
+    import signal
+    import time
+    logs = {}
+    for name, seed in (("a", 1), ("b", 2)):
+        logs[name] = tmp_path / f"{name}.jsonl"
+        generate_log(str(logs[name]), profiles=600, days=8, seed=seed, start="2026-11-14T00:00:00Z")
+    complete = {}
+    for name, log in logs.items():
+        done = _cli("replay", "journeys", "--events", str(log), "--out", str(tmp_path / name), "--quiet",
+                    "--workers", "2")
+        assert done.returncode == 0, done.stderr
+        complete[name] = outputs(tmp_path / name)
+    assert complete["a"]["actions.jsonl"] != complete["b"]["actions.jsonl"]
+    out = tmp_path / "out"
+    rng = random.Random(9)
+    states = []
+    for round_ in range(6):
+        name = "ab"[round_ % 2]
+        process = subprocess.Popen([sys.executable, "-m", "journeylang.cli", "replay", "journeys", "--events",
+                                    str(logs[name]), "--out", str(out), "--quiet", "--workers", "2"], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if (out / "report.json").exists():
+            now = outputs(out)
+            assert now in (complete["a"], complete["b"]), "a folder with report.json holds one whole run"
+            states.append("complete")
+        else:
+            states.append("incomplete")
+    finished = _cli("replay", "journeys", "--events", str(logs["a"]), "--out", str(out), "--quiet")
+    assert finished.returncode == 0, finished.stderr
+    assert outputs(out) == complete["a"]
+    assert not [p for p in os.listdir(out) if p.startswith(".partial")]
+    assert states  # the kills happened at different moments; both outcomes are allowed

@@ -171,7 +171,8 @@ def _report(analysis, reader: LogReader, end: int, parts: list[dict]) -> dict:
     segments = {}
     for name, decl in sorted(analysis.program.segments.items()):
         segments[name] = {"evaluation": decl.evaluation, "members": sum(part["members"][name] for part in parts)}
-    return {"records": {"read": reader.read, "processed": sum(part["processed"] for part in parts),
+    return {"complete": True,
+            "records": {"read": reader.read, "processed": sum(part["processed"] for part in parts),
                         "rejected": len(reader.rejections)},
             "profiles": sum(part["profiles"] for part in parts),
             "end": format_timestamp(end),
