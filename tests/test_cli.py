@@ -332,3 +332,17 @@ def test_replay_huge_wait_is_not_an_internal_error(project, tmp_path):
     assert result.returncode == 1  # rejected by the checker: E002, longer than 100 years
     assert "E002" in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_program_of_many_files(tmp_path):
+    """docs/runtime.md, Limits: no fixed number of files; 400 files check in one run."""
+    from journeylang.pipeline import analyse
+    for i in range(400):
+        (tmp_path / f"f{i:03d}.journey").write_text(
+            f'segment s{i} {{ has event app.open within 1d }}\n'
+            f'message m{i} {{ channel email transactional subject "s" body "b" }}\n'
+            f'journey j{i} {{ entry audience s{i} reentry always send email m{i} }}\n', encoding="utf-8")
+    analysis = analyse([str(tmp_path)], lint=True)
+    assert analysis.program.file_count == 400
+    assert not analysis.diagnostics.has_errors
+    assert len(analysis.graphs) == 400

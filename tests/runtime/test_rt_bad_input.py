@@ -71,6 +71,9 @@ BAD_LINES = [
      "neither an experience event"),
     ("deeply nested", line({**good("x", t(10, "10:00")), "deep": nested(100)}), "nested deeper than 64"),
     ("huge", line({**good("x", t(10, "10:00")), "blob": "x" * 1_100_000}), "larger than 1000000 bytes"),
+    ("too many identities", line({**good("x", t(10, "10:00")),
+                                  "identityMap": {"ECID": [{"id": f"e{i}"} for i in range(101)]}}),
+     "more than 100 identities"),
 ]
 
 
@@ -195,3 +198,9 @@ def test_brackets_inside_strings_do_not_confuse_the_order(tmp_path):
     lines = [PROFILE, tricky, line(good("g2", t(10, "10:00")))]
     result = replay_lines(tmp_path, {"log.jsonl": lines})
     assert [a["content"]["body"] for a in result.actions] == ["g2", "g1"]
+
+
+def test_one_hundred_identities_are_still_accepted(tmp_path):
+    record = {**good("x", t(10, "10:00")), "identityMap": {"ECID": [{"id": f"e{i}"} for i in range(100)]}}
+    result = replay_lines(tmp_path, {"log.jsonl": [PROFILE, line(record)]})
+    assert result.rejected == []

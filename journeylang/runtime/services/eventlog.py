@@ -22,6 +22,7 @@ from ...syntax.literals import parse_timestamp
 
 MAX_LINE_BYTES = 1_000_000
 MAX_DEPTH = 64
+MAX_IDENTITIES = 100     # per record: more is a broken or hostile identity map
 _TS_PEEK = re.compile(rb'"timestamp"\s*:\s*"([^"]*)"')
 _FAST_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _ENDUSER_NAMESPACES = {"mcid": "ECID", "emailid": "Email"}
@@ -97,6 +98,8 @@ def record_identities(data: dict) -> Union[list[str], str]:
                 found.append((primary, namespace, entry["id"]))
     if not found:
         return "no identity (identityMap or endUserIDs._experience.*.id)"
+    if len(found) > MAX_IDENTITIES:
+        return f"more than {MAX_IDENTITIES} identities"
     found.sort()
     ordered: list[str] = []
     for _, namespace, ident in found:
