@@ -57,7 +57,10 @@ SMALL_LOG_BYTES = 4 << 20   # below this, starting processes costs more than it 
 
 def default_workers(events: list[str]) -> int:
     size = sum(os.path.getsize(path) for path in events if os.path.isfile(path))
-    return 1 if size < SMALL_LOG_BYTES else max(1, len(os.sched_getaffinity(0)))
+    if size < SMALL_LOG_BYTES:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
 
 
 class _ProgressBar:

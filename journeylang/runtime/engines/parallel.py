@@ -65,6 +65,8 @@ def _receive(running: list[_Running], expect: str) -> dict[int, tuple]:
                 if message is None or message[0] == "error":
                     why = message[1] if message else _death(r)
                     raise EngineError(f"partition {r.job.partition} failed: {why}")
+                if message[0] != expect:
+                    raise EngineError(f"partition {r.job.partition} answered {message[0]!r}, not {expect!r}")
                 results[r.job.partition] = message
                 del pending[item]
             elif item in sentinels and sentinels[item].conn in pending:
