@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..syntax import ast as A
-from ..syntax.parser import parse_source
+from ..syntax.parser import parse_source, skip_comment_or_string
 
 DECL_KEYWORDS = ("segment", "journey", "message", "lookup", "policy")
 _HEADER = re.compile(r"[ \t]*(segment|journey|message|lookup|policy)\b[ \t]*([A-Za-z_][A-Za-z0-9_]*)?")
@@ -70,19 +70,8 @@ def _scan_starts(text: str) -> list[int]:
         at_line_start = False
         if char == "\n":
             at_line_start = True
-        elif char == "#":
-            end = text.find("\n", index)
-            index = size if end < 0 else end
-            continue
-        elif char == '"':
-            if text.startswith('"""', index):
-                end = text.find('"""', index + 3)
-                index = size if end < 0 else end + 3
-            else:
-                end = index + 1
-                while end < size and text[end] not in '"\n':
-                    end += 2 if text[end] == "\\" else 1
-                index = end + 1 if end < size and text[end] == '"' else end
+        elif char in '#"':
+            index = skip_comment_or_string(text, index)
             continue
         elif char == "{":
             depth += 1

@@ -143,6 +143,24 @@ def _demote_keyword(exc: UnexpectedInput) -> bool:
 MAX_NESTING = 100
 
 
+def skip_comment_or_string(text: str, index: int) -> int:
+    """At a `#` or `"`: the offset just past that comment (its newline not included) or
+    string (`\"` escapes; an unterminated one-line string stops before its newline, an
+    unterminated triple-quoted one at the end). The one rule for scans that must not read
+    brackets or keywords inside comments and strings (nesting here, `lsp/recovery.py`)."""
+    size = len(text)
+    if text[index] == "#":
+        end = text.find("\n", index)
+        return size if end < 0 else end
+    if text.startswith('"""', index):
+        end = text.find('"""', index + 3)
+        return size if end < 0 else end + 3
+    end = index + 1
+    while end < size and text[end] not in '"\n':
+        end += 2 if text[end] == "\\" else 1
+    return end + 1 if end < size and text[end] == '"' else min(end, size)
+
+
 def _too_deep(text: str, path: str) -> Optional[Diagnostic]:
     """E001 at the first bracket nested deeper than `MAX_NESTING` (strings and comments
     skipped): such input would exhaust the recursion of the tree builder."""
@@ -152,22 +170,11 @@ def _too_deep(text: str, path: str) -> Optional[Diagnostic]:
         char = text[index]
         if char == "\n":
             line, line_start = line + 1, index + 1
-        elif char == "#":
-            end = text.find("\n", index)
-            index = size if end < 0 else end
-            continue
-        elif char == '"':
-            if text.startswith('"""', index):
-                end = text.find('"""', index + 3)
-                end = size if end < 0 else end + 3
-            else:
-                end = index + 1
-                while end < size and text[end] not in '"\n':
-                    end += 2 if text[end] == "\\" else 1
-                end += 1
-            line += text.count("\n", index, min(end, size))
-            if "\n" in text[index:end]:
-                line_start = text.rfind("\n", index, end) + 1
+        elif char in '#"':
+            end = skip_comment_or_string(text, index)
+            newlines = text.count("\n", index, end)
+            if newlines:   # a triple-quoted string
+                line, line_start = line + newlines, text.rfind("\n", index, end) + 1
             index = end
             continue
         elif char in "([{":
