@@ -35,7 +35,7 @@ from .core.values import Event, to_json_value
 from .services.dedup import DedupRegistry
 from .services.eventlog import LogReader
 from .services.identity import IdentityGraph
-from .services.outputs import JourneyStats, OutputSink, rejection_record
+from .services.outputs import JourneyStats, OutputSink, rejection_record, report_document
 
 YOUNG_GC_EVERY = 200_000
 
@@ -471,21 +471,22 @@ class Runtime:
             if was_enabled:
                 gc.enable()
 
-    def report(self, reader) -> dict:
-        segments = {}
+    def segment_members(self, end: int) -> dict[str, tuple[str, int]]:
+        """segment -> (evaluation, members among live profiles at `end`): streaming ones as
+        kept, batch ones evaluated then."""
         live = self.identities.live_profiles()
+        members = {}
         for name, decl in self.segments.decls.items():
             if decl.evaluation == "streaming":
-                members = sum(1 for p in live if p.membership.get(name))
+                count = sum(1 for p in live if p.membership.get(name))
             else:
-                members = sum(1 for p in live if self.segments.evaluate(name, p, self.now, self))
-            segments[name] = {"evaluation": decl.evaluation, "members": members}
-        return {"complete": True,   # written only at the end of a run that finished
-                "records": {"read": reader.read, "processed": self.processed, "rejected": len(reader.rejections)},
-                "profiles": len(live),
-                "end": format_timestamp(self.now),
-                "journeys": {name: self.stats[name].to_json() for name in self.journeys},
-                "segments": segments}
+                count = sum(1 for p in live if self.segments.evaluate(name, p, end, self))
+            members[name] = (decl.evaluation, count)
+        return members
+
+    def report(self, reader) -> dict:
+        return report_document(reader, self.processed, len(self.identities.profiles), format_timestamp(self.now),
+                               {name: self.stats[name] for name in self.journeys}, self.segment_members(self.now))
 
 
 def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optional[str], progress=None,

@@ -286,7 +286,6 @@ def test_kill_9_at_any_moment_never_leaves_outputs_that_look_complete(tmp_path):
     assert complete["a"]["actions.jsonl"] != complete["b"]["actions.jsonl"]
     out = tmp_path / "out"
     rng = random.Random(9)
-    states = []
     for round_ in range(6):
         name = "ab"[round_ % 2]
         process = subprocess.Popen([sys.executable, "-m", "journeylang.cli", "replay", "journeys", "--events",
@@ -298,11 +297,7 @@ def test_kill_9_at_any_moment_never_leaves_outputs_that_look_complete(tmp_path):
         if (out / "report.json").exists():
             now = outputs(out)
             assert now in (complete["a"], complete["b"]), "a folder with report.json holds one whole run"
-            states.append("complete")
-        else:
-            states.append("incomplete")
     finished = _cli("replay", "journeys", "--events", str(logs["a"]), "--out", str(out), "--quiet")
     assert finished.returncode == 0, finished.stderr
     assert outputs(out) == complete["a"]
     assert not [p for p in os.listdir(out) if p.startswith(".partial")]
-    assert states  # the kills happened at different moments; both outcomes are allowed

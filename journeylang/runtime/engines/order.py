@@ -52,7 +52,6 @@ class KeyedSink:
                         for name in FILES if name != "rejected"}
         self.prefix = ""
         self.count = 0          # lines and dedup queries so far in this step
-        self.memory = None
 
     def begin_step(self, ts: int, phase: int, a, b) -> None:
         self.prefix = step_key(ts, phase, a, b)

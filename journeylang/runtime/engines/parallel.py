@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 from ...syntax.literals import format_timestamp
 from ..services.eventlog import LogReader
-from ..services.outputs import FILES, JourneyStats
+from ..services.outputs import FILES, JourneyStats, report_document
 from .dedup_rounds import admissions_outside, inconsistent
 from .errors import DedupUnsettled, EngineError
 from .order import merge_keyed
@@ -162,21 +162,14 @@ def _receive_some(running: list[_Running]) -> dict[int, tuple]:
 
 
 def _report(analysis, reader: LogReader, end: int, parts: list[dict]) -> dict:
-    journeys = sorted(analysis.graphs)
-    stats = {name: JourneyStats() for name in journeys}
+    stats = {name: JourneyStats() for name in sorted(analysis.graphs)}
     for part in parts:
         for name, theirs in part["stats"].items():
             mine = stats[name]
             mine.entries += theirs.entries
             for field in ("refusals", "exits", "visits", "actions"):
                 getattr(mine, field).update(getattr(theirs, field))
-    segments = {}
-    for name, decl in sorted(analysis.program.segments.items()):
-        segments[name] = {"evaluation": decl.evaluation, "members": sum(part["members"][name] for part in parts)}
-    return {"complete": True,
-            "records": {"read": reader.read, "processed": sum(part["processed"] for part in parts),
-                        "rejected": len(reader.rejections)},
-            "profiles": sum(part["profiles"] for part in parts),
-            "end": format_timestamp(end),
-            "journeys": {name: stats[name].to_json() for name in journeys},
-            "segments": segments}
+    segments = {name: (evaluation, sum(part["members"][name][1] for part in parts))
+                for name, (evaluation, _) in parts[0]["members"].items()}
+    return report_document(reader, sum(part["processed"] for part in parts), sum(part["profiles"] for part in parts),
+                           format_timestamp(end), stats, segments)

@@ -57,15 +57,8 @@ def _records(job: Job, counter):
 def report_part(runtime: Runtime, end: int) -> dict:
     """What this partition adds to report.json, with batch segments evaluated at `end`."""
     runtime.now = end
-    live = runtime.identities.live_profiles()
-    members = {}
-    for name, decl in runtime.segments.decls.items():
-        if decl.evaluation == "streaming":
-            members[name] = sum(1 for p in live if p.membership.get(name))
-        else:
-            members[name] = sum(1 for p in live if runtime.segments.evaluate(name, p, end, runtime))
-    return {"processed": runtime.processed, "profiles": len(live), "members": members,
-            "stats": {name: stats for name, stats in runtime.stats.items()}}
+    return {"processed": runtime.processed, "profiles": len(runtime.identities.profiles),
+            "members": runtime.segment_members(end), "stats": dict(runtime.stats)}
 
 
 def _injected_fault(partition: int) -> None:

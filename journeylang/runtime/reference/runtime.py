@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ...syntax import ast as A
-from ...syntax.literals import parse_timestamp
+from ...syntax.literals import format_timestamp, parse_timestamp
 from ..replay import Runtime
 from .evaluator import ReferenceSegments
 
@@ -119,7 +119,7 @@ class ReferenceRuntime(Runtime):
             member = self.reference.holds(name, profile, now)
             if member != profile.membership.get(name, False):
                 profile.membership[name] = member
-                self.sink.write("segments", {"time": _iso(now), "segment": name, "profile": profile.id,
+                self.sink.write("segments", {"time": format_timestamp(now), "segment": name, "profile": profile.id,
                                              "change": "entered" if member else "exited"})
                 if member:
                     for journey in self.audience_entries.get(name, ()):
@@ -129,8 +129,3 @@ class ReferenceRuntime(Runtime):
             profile.timer_due = due
             profile.segment_token += 1
             self.schedule(due, "segments", profile, profile.segment_token, profile)
-
-
-def _iso(ms: int) -> str:
-    from ...syntax.literals import format_timestamp
-    return format_timestamp(ms)

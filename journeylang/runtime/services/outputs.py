@@ -64,6 +64,18 @@ class OutputSink:
             write_report(self.folder, report)
 
 
+def report_document(reader, processed: int, profiles: int, end: str, stats: dict, segments: dict) -> dict:
+    """report.json: one shape for the single-process replay and the merged partitions.
+    `stats`: journey -> JourneyStats (in journey order); `segments`: name -> (evaluation, members)."""
+    return {"complete": True,   # written only at the end of a run that finished
+            "records": {"read": reader.read, "processed": processed, "rejected": len(reader.rejections)},
+            "profiles": profiles,
+            "end": end,
+            "journeys": {name: journey.to_json() for name, journey in stats.items()},
+            "segments": {name: {"evaluation": evaluation, "members": members}
+                         for name, (evaluation, members) in segments.items()}}
+
+
 def write_report(folder: str, report: dict) -> None:
     with open(os.path.join(folder, "report.json"), "wb") as handle:
         handle.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
