@@ -68,10 +68,11 @@ class Diagnostic:
     message: str
     span: Optional[Span]
     hint: Optional[str] = None
+    level: Optional[Severity] = None  # a configured override of the code's severity (W201 as an error)
 
     @property
     def severity(self) -> Severity:
-        return CODES[self.code][0]
+        return self.level or CODES[self.code][0]
 
     def sort_key(self) -> tuple:
         if self.span is None:
