@@ -25,6 +25,7 @@ from ..syntax.literals import format_timestamp
 from .core.attributes import AttributeProjection
 from .core.content import LookupTable
 from .core.evaluator import Compiler, Ctx
+from .core.pysource import SourceCompiler
 from .core.interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
 from .core.projection import HistoryProjection
 from .core.segment_polarity import can_change
@@ -38,12 +39,15 @@ from .services.identity import IdentityGraph
 from .services.outputs import JourneyStats, OutputSink, rejection_record, report_document
 
 YOUNG_GC_EVERY = 200_000
+# conditions compiled to Python source (`core/pysource.py`); the fast-path tests swap in the
+# closure compiler (`core/evaluator.py`) and expect the same bytes
+COMPILER: type[Compiler] = SourceCompiler
 
 
 class Runtime:
     def __init__(self, analysis, sink: OutputSink) -> None:
         program = analysis.program
-        self.compiler = Compiler()
+        self.compiler = COMPILER()
         sources = {source.path: source.text for source in program.files}
         self.journeys = {name: LoweredJourney(analysis.graphs[name], self.compiler, sources)
                          for name in sorted(analysis.graphs)}

@@ -7,7 +7,8 @@
 * Equivalence: seeded random logs over segments of every shape give byte-identical
   outputs with every shortcut on and with every shortcut off (polarity BOTH everywhere,
   every segment re-evaluated on profile records, whole events and attributes stored, no
-  bisection), and so do the seed journeys over a generated log.
+  bisection, closures instead of conditions compiled to Python source), and so do the
+  seed journeys over a generated log.
 """
 from __future__ import annotations
 
@@ -235,6 +236,9 @@ def _slow_runtime(monkeypatch) -> None:
     monkeypatch.setattr(P.HistoryProjection, "store", lambda self, event: event)
     monkeypatch.setattr(AP.AttributeProjection, "project", lambda self, update: update)
     monkeypatch.setattr(state, "BISECT_MIN_LEN", 10 ** 9)
+    from journeylang.runtime import replay as R
+    from journeylang.runtime.core.evaluator import Compiler
+    monkeypatch.setattr(R, "COMPILER", Compiler)   # closures instead of generated source
     from journeylang.runtime.core import segments as S
     original = S.SegmentEngine.__init__
 
