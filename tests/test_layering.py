@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "journeylang"
 FLOORS = (
     "journeylang",               # the package root: __version__ only
     "journeylang.diagnostics",
+    "journeylang.config",         # [tool.journeylang] / journeylang.toml: settings over diagnostics
     "journeylang.syntax",
     "journeylang.format",
     "journeylang.program",
