@@ -195,7 +195,9 @@ def test_lint_warnings_exit_0_unless_strict(project):
 
 def test_missing_and_unreadable_inputs_exit_1(project):
     missing = _run("check", "nothere.journey", cwd=project)
-    assert missing.returncode == 1 and "E003" in missing.stdout and "nothere.journey" in missing.stdout
+    # a plain message on stderr (issue 13), not a diagnostic with a fake source location
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == "journeylang: nothere.journey: no such file or folder\n"
     latin1 = _run("lint", "latin1.journey", cwd=project)
     assert latin1.returncode == 1 and "E003" in latin1.stdout
 
