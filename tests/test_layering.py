@@ -33,6 +33,7 @@ FLOORS = (
     "journeylang.runtime.engines",  # how a replay runs: one process, or partitions in many
     "journeylang.generate",
     "journeylang.testing",
+    "journeylang.diff",           # journeylang diff: both versions replayed over one log, compared
     "journeylang.report",         # the HTML report: replay outputs + compiled graphs
     "journeylang.lsp",            # the language server: analyse, format and the AST for editors
     "journeylang.cli",
