@@ -74,9 +74,12 @@ def test_the_must_fail_scenario_fails_and_explains_itself():
     run = run_tests([str(FIXTURES / "must_fail.scenario.yaml")])
     [result] = run.results
     assert not result.passed
-    # expected side: the missing action with its criteria
-    assert result.problems == ["missing action: at=+1h30m, profile=bob, journey=cart_nudge, channel=sms, "
+    # expected side: the expectation's YAML file:line, the missing action with its criteria, the time
+    # absolute with the offset from the start in brackets (the form actual actions are shown in too)
+    assert result.problems == [f"{FIXTURES / 'must_fail.scenario.yaml'}:14: missing action: "
+                               "at=2026-11-20T10:30:00Z (+1h30m), profile=bob, journey=cart_nudge, channel=sms, "
                                "message=cart_text, status=sent"]
+    assert result.line == 5
     text = result.explanation
     # actual side: the profile's actions (none), then its timeline
     assert "actual actions:\n  (none)" in text
@@ -93,7 +96,7 @@ def test_must_fail_on_the_command_line(capsys):
     assert code == 1
     lines = out.rstrip().splitlines()
     assert lines[0].startswith("FAIL ") and lines[0].endswith("::expects an sms without sms consent")
-    assert "  missing action: at=+1h30m, profile=bob" in out
+    assert "must_fail.scenario.yaml:14: missing action: at=2026-11-20T10:30:00Z (+1h30m), profile=bob" in out
     assert "took `false`" in out and "consented(sms)" in out
     assert lines[-1] == "0 passed, 1 failed"
 
@@ -147,7 +150,7 @@ def test_a_malformed_file_is_a_failure_not_a_traceback(capsys):
 def test_misspelt_keys_and_missing_fields_are_failures(capsys):
     code, out = _cli(capsys, "test", str(FIXTURES / "misspelt.scenario.yaml"))
     assert code == 1
-    assert "unknown key in expect.no_actions item 1: chanel" in out
+    assert "unknown key in expect.no_actions item 1: chanel (line 11); did you mean `channel`?" in out
     assert "event 1 has no type" in out
     assert out.rstrip().splitlines()[-1] == "0 passed, 2 failed"
 

@@ -7,14 +7,22 @@ failure an explanation: expected vs actual actions and the involved profiles' ti
 and the node coverage of every journey over all scenarios.
 Guarantees: each scenario runs in a fresh `Simulation`; results come in file order, then
 scenario order; malformed scenario files are reported as failures, never exceptions.
+Every failure names the YAML `file:line` of the expectation (or key) it is about; times
+of expected and actual actions are shown alike, absolute with the offset from the
+scenario's start in brackets (`2026-11-20T10:30:00Z (+1h30m)`); a misspelt key gets a
+did-you-mean. `select(results, expr)` filters by name as pytest's `-k` does.
 """
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 import yaml
+
+from ..diagnostics.model import did_you_mean
+from ..syntax.literals import format_duration, format_timestamp
 
 from ..compile.graph import reachable_nodes
 from ..pipeline import analyse
@@ -31,6 +39,7 @@ class ScenarioResult:
     problems: list[str] = field(default_factory=list)
     explanation: str = ""
     visits: dict[str, set[str]] = field(default_factory=dict)
+    line: int = 0   # the scenario's line in its file (0: unknown)
 
 
 def find_scenarios(paths: list[str]) -> list[str]:
@@ -45,15 +54,55 @@ def find_scenarios(paths: list[str]) -> list[str]:
     return sorted(dict.fromkeys(os.path.normpath(p) for p in found))
 
 
+class Located(dict):
+    """A YAML mapping that knows its line and the line of each of its keys (1-based)."""
+    line = 0
+    key_lines: dict = {}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """The safe loader, with every mapping a `Located`."""
+
+
+def _located_mapping(loader: _LineLoader, node):
+    mapping = Located()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    yield mapping
+    mapping.update(loader.construct_mapping(node))
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        try:
+            mapping.key_lines.setdefault(key, key_node.start_mark.line + 1)
+        except TypeError:   # an unhashable key: the shape check reports the mapping
+            pass
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _located_mapping)
+
+
+def line_of(mapping, key=None) -> int:
+    """The line of `mapping` (or of its `key`); 0 when unknown."""
+    if key is not None and isinstance(mapping, Located):
+        return mapping.key_lines.get(key, mapping.line)
+    return getattr(mapping, "line", 0)
+
+
 def load_file(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        document = yaml.load(handle, Loader=_LineLoader)  # noqa: S506 - a SafeLoader that records lines
     if isinstance(document, dict) and "scenarios" in document:
         shared = {k: v for k, v in document.items() if k != "scenarios"}
         items = document["scenarios"] or []
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ValueError("`scenarios:` is a list of mappings")
-        return [{**shared, **item} for item in items]
+        merged = []
+        for item in items:
+            spec = Located({**shared, **item})
+            spec.line = line_of(item)
+            spec.key_lines = {**getattr(document, "key_lines", {}), **getattr(item, "key_lines", {})}
+            merged.append(spec)
+        return merged
     if isinstance(document, dict):
         return [document]
     raise ValueError("a scenario file holds a mapping (one scenario) or `scenarios:` (a list)")
@@ -78,10 +127,15 @@ EXPECT_KEYS = {"actions": {"id", "at", "journey", "instance", "profile", "node",
 EXPECT_KEYS["no_actions"] = EXPECT_KEYS["actions"]
 
 
-def _unknown(keys, known, where: str) -> list[str]:
-    extra = sorted(str(k) for k in keys if k not in known)
-    return [f"unknown key{'s' if len(extra) > 1 else ''} in {where}: {', '.join(extra)} "
-            f"(known: {', '.join(sorted(known))})"] if extra else []
+def _unknown(mapping, known, where: str) -> list[str]:
+    """One problem per unknown key: its line, a did-you-mean when one is close, else the known keys."""
+    problems = []
+    for key in sorted((k for k in mapping if k not in known), key=str):
+        line = line_of(mapping, key)
+        hint = did_you_mean(str(key), known)
+        problems.append(f"unknown key in {where}: {key}" + (f" (line {line})" if line else "")
+                        + (f"; {hint}" if hint else f" (known: {', '.join(sorted(known))})"))
+    return problems
 
 
 def validate_spec(spec) -> list[str]:
@@ -133,7 +187,7 @@ def validate_spec(spec) -> list[str]:
 
 def run_scenario(spec: dict, analysis, file: str) -> ScenarioResult:
     name = str(spec.get("scenario") or spec.get("name") or "unnamed") if isinstance(spec, dict) else "unnamed"
-    result = ScenarioResult(file, name, False)
+    result = ScenarioResult(file, name, False, line=line_of(spec))
     shape = validate_spec(spec)
     if shape:
         result.problems.extend("malformed scenario: " + p for p in shape)
@@ -165,18 +219,40 @@ def run_scenario(spec: dict, analysis, file: str) -> ScenarioResult:
             criteria = _criteria(wanted)
             involved.append(criteria.get("profile"))
             if not query(**criteria):
-                result.problems.append(f"{label}: " + _describe(criteria))
+                result.problems.append(f"{_where(file, wanted)}{label}: " + _describe(criteria, sim))
     for wanted in expect.get("no_actions") or []:
         criteria = _criteria(wanted)
         involved.append(criteria.get("profile"))
         for action in sim.actions(**criteria):
-            result.problems.append("unexpected action: " + action_line(action))
+            result.problems.append(f"{_where(file, wanted)}unexpected action: " + timed_action_line(action, sim))
     if "rejected" in expect and len(sim.rejected) != expect["rejected"]:
-        result.problems.append(f"{len(sim.rejected)} rejected records, expected {expect['rejected']}")
+        result.problems.append(f"{_where(file, expect, 'rejected')}{len(sim.rejected)} rejected records, "
+                               f"expected {expect['rejected']}")
     result.passed = not result.problems
     if not result.passed:
         result.explanation = _explain(sim, [p for p in dict.fromkeys(involved) if p])
     return result
+
+
+def _where(file: str, mapping, key=None) -> str:
+    line = line_of(mapping, key)
+    return f"{file}:{line}: " if line else ""
+
+
+def timed(text: str, sim: Simulation) -> str:
+    """`2026-11-20T10:30:00Z (+1h30m)`: an instant, absolute, with its offset from the start."""
+    try:
+        ms = sim.time_from_start(text)
+    except (ValueError, TypeError, SimulationError):
+        return str(text)
+    offset = ms - sim.start
+    shown = ("+" if offset >= 0 else "-") + (format_duration(abs(offset)) if offset else "0s")
+    return f"{format_timestamp(ms)} ({shown})"
+
+
+def timed_action_line(action: dict, sim: Simulation) -> str:
+    line = action_line(action)
+    return timed(action["time"], sim) + line[len(action["time"]):]
 
 
 def _criteria(wanted: dict) -> dict:
@@ -188,8 +264,8 @@ def _criteria(wanted: dict) -> dict:
     return criteria
 
 
-def _describe(criteria: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in criteria.items())
+def _describe(criteria: dict, sim: Optional[Simulation] = None) -> str:
+    return ", ".join(f"{k}={timed(v, sim) if k == 'at' and sim is not None else v}" for k, v in criteria.items())
 
 
 def _explain(sim: Simulation, profiles: list[str]) -> str:
@@ -197,7 +273,7 @@ def _explain(sim: Simulation, profiles: list[str]) -> str:
     actions = sim.sink.memory["actions"]
     wanted = {sim.profile_id(p) for p in profiles}
     shown = [a for a in actions if not wanted or sim.profile_id(a["profile"]) in wanted]
-    lines.extend("  " + action_line(a) for a in shown) if shown else lines.append("  (none)")
+    lines.extend("  " + timed_action_line(a, sim) for a in shown) if shown else lines.append("  (none)")
     for profile in dict.fromkeys(sim.profile_id(p) for p in profiles):  # one timeline per merged profile
         lines.append(sim.explain(profile))
     return "\n".join(lines)
@@ -225,10 +301,68 @@ def _program_folder(file: str) -> str:
         folder = parent
 
 
-def run_tests(paths: list[str]) -> TestRun:
+def keyword_matcher(expression: str):
+    """A predicate over a scenario's names for `-k EXPR`, as pytest reads it: words match
+    as case-insensitive substrings; `and`, `or`, `not` and parentheses combine them.
+    Raises ValueError for an expression that does not parse."""
+    tokens = re.findall(r"\(|\)|[^\s()]+", expression)
+    if not tokens:
+        raise ValueError("-k needs an expression, e.g. -k 'cart and not sms'")
+    position = 0
+
+    def peek():
+        return tokens[position] if position < len(tokens) else None
+
+    def take():
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def primary():
+        token = peek()
+        if token is None or token in (")", "and", "or"):
+            raise ValueError(f"-k {expression!r}: expected a word or `(` at {token or 'the end'!r}")
+        take()
+        if token == "not":
+            inner = primary()
+            return lambda names: not inner(names)
+        if token == "(":
+            inner = disjunction()
+            if peek() != ")":
+                raise ValueError(f"-k {expression!r}: `(` is not closed")
+            take()
+            return inner
+        word = token.lower()
+        return lambda names: any(word in name.lower() for name in names)
+
+    def conjunction():
+        left = primary()
+        while peek() == "and":
+            take()
+            right, first = primary(), left
+            left = (lambda a, b: lambda names: a(names) and b(names))(first, right)
+        return left
+
+    def disjunction():
+        left = conjunction()
+        while peek() == "or":
+            take()
+            right, first = conjunction(), left
+            left = (lambda a, b: lambda names: a(names) or b(names))(first, right)
+        return left
+
+    predicate = disjunction()
+    if peek() is not None:
+        raise ValueError(f"-k {expression!r}: unexpected {peek()!r}")
+    return predicate
+
+
+def run_tests(paths: list[str], keyword: Optional[str] = None) -> TestRun:
     """Run every scenario found under `paths` against the program under the same paths
     (or the scenario file's own `program:` paths, relative to it; when only scenario
-    files are given, the nearest folder above each holding `.journey` files)."""
+    files are given, the nearest folder above each holding `.journey` files). With
+    `keyword` (a `-k` expression), only the scenarios whose name or file name match."""
+    wanted = keyword_matcher(keyword) if keyword else None
     results: list[ScenarioResult] = []
     default_analysis = None
     analyses: dict[tuple, object] = {}
@@ -239,6 +373,9 @@ def run_tests(paths: list[str]) -> TestRun:
             results.append(ScenarioResult(file, "(file)", False, [f"cannot read scenarios: {exc}"]))
             continue
         for spec in specs:
+            name = str(spec.get("scenario") or spec.get("name") or "unnamed")
+            if wanted is not None and not wanted([name, os.path.basename(file)]):
+                continue
             program = spec.get("program")
             if program:
                 targets = tuple(os.path.normpath(os.path.join(os.path.dirname(file), p))
