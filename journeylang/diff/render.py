@@ -26,16 +26,20 @@ def _headline(doc: dict) -> str:
         return "no behavioural difference"
     summary = doc["summary"]
     actions = summary["actions"]
-    parts = [f"{actions[k]} actions {k}" for k in ("added", "removed", "changed") if actions[k]]
+    parts = [f"{plural(actions[k], 'action')} {k}" for k in ("added", "removed", "changed") if actions[k]]
     head = f"{profiles(summary['profiles_differing'])} behave" + ("s" if summary["profiles_differing"] == 1 else "") \
         + " differently"
     if summary["segments_differing"]:
-        parts.append(f"{summary['segments_differing']} segments' memberships differ")
+        parts.append(f"memberships differ in {plural(summary['segments_differing'], 'segment')}")
     return head + (": " + ", ".join(parts) if parts else "")
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def profiles(count: int) -> str:
-    return f"{count} profile" + ("" if count == 1 else "s")
+    return plural(count, "profile")
 
 
 def _log_line(doc: dict) -> str:
@@ -43,6 +47,13 @@ def _log_line(doc: dict) -> str:
     until = f" until {doc['log']['until']}" if doc["log"]["until"] else ""
     return (f"{', '.join(doc['log']['events'])}{until}: {records['read']} records read, {records['processed']} "
             f"processed, {records['rejected']} rejected; {profiles(doc['log']['profiles'])}")
+
+
+def _journey_status(journey: dict) -> str:
+    status = {"unchanged": "source unchanged"}.get(journey["status"], journey["status"])
+    if not journey["behaviour_changed"]:
+        return status + ", no behavioural difference"
+    return status if journey["status"] != "unchanged" else status + ", behaves differently"
 
 
 def _count_rows(counts: dict, changed_only: bool) -> list[tuple[str, dict]]:
@@ -122,8 +133,7 @@ def render_text(doc: dict) -> str:
     for journey in doc["journeys"]:
         if journey["status"] == "unchanged" and not journey["behaviour_changed"]:
             continue
-        out += ["", f"journey {journey['name']} ({journey['status']}"
-                f"{'' if journey['behaviour_changed'] else ', no behavioural difference'})"]
+        out += ["", f"journey {journey['name']} ({_journey_status(journey)})"]
         rows = _count_rows(journey["counts"], changed_only=False)
         rows = [r for r in rows if r[1]["change"] or r[0] == "entries"]
         width = max(len(label) for label, _ in rows)
@@ -131,9 +141,9 @@ def render_text(doc: dict) -> str:
         for label, trio in rows:
             out.append(f"    {label.ljust(width)}  {trio['old']:>7}  {trio['new']:>7}  {trio['change']:>+7}")
         if journey["patterns"]:
-            out.append(f"  {profiles(journey['profiles_differing'])} differ:")
+            out.append(f"  {profiles(journey['profiles_differing'])} with differences:")
         for pattern in journey["patterns"]:
-            actions = f" ({pattern['actions']} actions)" if pattern["actions"] > pattern["profiles"] else ""
+            actions = f" ({plural(pattern['actions'], 'action')})" if pattern["actions"] > pattern["profiles"] else ""
             out.append(f"  * {profiles(pattern['profiles'])}: {pattern['summary']}{actions}")
             for example in pattern["examples"]:
                 out.append(f"      {example['profile']}")
@@ -147,7 +157,8 @@ def render_text(doc: dict) -> str:
         if structure:
             out += ["  structure"] + structure
     for segment in doc["segments"]:
-        out += ["", f"segment {segment['name']} ({segment['status']})"]
+        out += ["", f"segment {segment['name']} ({segment['status']})",
+                f"  {'counts':<17}  {'old':>7}  {'new':>7}  {'change':>7}"]
         for label in ("entered", "exited", "members_at_end"):
             trio = segment[label]
             out.append(f"    {label.replace('_', ' '):<15}  {trio['old']:>7}  {trio['new']:>7}  {trio['change']:>+7}")
@@ -182,8 +193,7 @@ def render_markdown(doc: dict) -> str:
     for journey in doc["journeys"]:
         if journey["status"] == "unchanged" and not journey["behaviour_changed"]:
             continue
-        out += ["", f"#### journey {_md(journey['name'])} — {journey['status']}"
-                f"{'' if journey['behaviour_changed'] else ', no behavioural difference'}"]
+        out += ["", f"#### journey {_md(journey['name'])} — {_journey_status(journey)}"]
         rows = _count_rows(journey["counts"], changed_only=True)
         if rows:
             out += ["", "| | old | new | change |", "| --- | ---: | ---: | ---: |"]
