@@ -301,3 +301,65 @@ def test_kill_9_at_any_moment_never_leaves_outputs_that_look_complete(tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert outputs(out) == complete["a"]
     assert not [p for p in os.listdir(out) if p.startswith(".partial")]
+
+
+def _messy_logs(tmp_path) -> list[Path]:
+    """Two time-ordered files with every kind of line a scan range can start or end on:
+    rejected lines (not JSON, no _id, naive time), blank lines, and duplicate ids, some of
+    them duplicates of a record in the other file."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    generate_log(str(first), profiles=80, days=6, seed=3, start="2026-11-14T00:00:00Z")
+    generate_log(str(second), profiles=30, days=6, seed=4, start="2026-11-14T00:00:00Z")
+    rows = first.read_bytes().splitlines(keepends=True)
+    others = second.read_bytes().splitlines(keepends=True)
+    messy = []
+    for number, row in enumerate(rows):
+        messy.append(row)
+        if number % 97 == 5:
+            messy.append(b"{not json\n")
+        if number % 131 == 7:
+            messy.append(b"\n")
+        if number % 89 == 3:
+            messy.append(row)                         # a duplicate id, right after the original
+        if number % 211 == 11:
+            record = orjson.loads(row)
+            record["_id"] += "-x"
+            stamp = record.pop("timestamp")
+            messy.append(orjson.dumps(record) + b"\n")                                   # no timestamp
+            record["timestamp"] = stamp.rstrip("Z")
+            messy.append(orjson.dumps(record) + b"\n")                                   # a naive time
+    first.write_bytes(b"".join(messy))
+    twin = orjson.loads(others[40])
+    twin["_id"] = orjson.loads(rows[200])["_id"]                 # a duplicate across files
+    second.write_bytes(b"".join(others[:40] + [orjson.dumps(twin) + b"\n"] + others[40:]))
+    return [first, second]
+
+
+@pytest.mark.parametrize("until", [None, "2026-11-17T06:00:00Z"])
+def test_the_parallel_scan_cuts_files_into_ranges_and_changes_nothing(until, tmp_path, monkeypatch):
+    from journeylang.runtime.engines import scan
+    monkeypatch.setattr(scan, "MIN_RANGE_BYTES", 4096)   # many ranges per file, each cut at a line start
+    logs = _messy_logs(tmp_path)
+    analysis = analyse([str(ROOT / "journeys")])
+    end = parse_timestamp(until) if until else None
+    info: dict = {}
+    replay(analysis, [str(p) for p in logs], end, str(tmp_path / "probe"), workers=2, info=info)
+    assert info["partitioning"] == "scan"
+    files = replay_all(analysis, logs, end, tmp_path, workers=(1, 2, 3))
+    rejected = [orjson.loads(line) for line in files["rejected.jsonl"].splitlines()]
+    reasons = {r["reason"].split(":")[0] for r in rejected}
+    assert {"not JSON", "duplicate id", "missing timestamp", "timestamp"} <= {r.split(" ")[0] if r.startswith(
+        "timestamp") else r for r in reasons}
+    assert all(r["record"] for r in rejected if r["reason"] == "duplicate id"), "duplicates keep their text"
+
+
+def test_a_log_out_of_time_order_takes_the_serial_pass(tmp_path):
+    log = tmp_path / "events.jsonl"
+    generate_log(str(log), profiles=40, days=4, seed=9, start="2026-11-14T00:00:00Z")
+    rows = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(rows[len(rows) // 2:] + rows[:len(rows) // 2]))
+    analysis = analyse([str(ROOT / "journeys")])
+    info: dict = {}
+    replay(analysis, [str(log)], None, str(tmp_path / "probe"), workers=2, info=info)
+    assert info["partitioning"] == "serial"
+    replay_all(analysis, [log], None, tmp_path, workers=(1, 2))

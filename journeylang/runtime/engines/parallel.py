@@ -22,6 +22,7 @@ from ..services.outputs import FILES, JourneyStats, report_document
 from .dedup_rounds import admissions_outside, inconsistent
 from .errors import DedupUnsettled, EngineError
 from .order import merge_keyed
+from .scan import scan_split
 from .split import LogSplit
 from .worker import Job, run_job
 
@@ -91,20 +92,30 @@ def replay_partitioned(analysis, events: list[str], until: Optional[int], folder
     """Replay into `folder` (the outputs but `rejected.jsonl` and `report.json`, and the
     spill); returns (report, reader) — the reader holds the rejections."""
     context = multiprocessing.get_context("fork")
-    reader = LogReader(events, until)
-    split = LogSplit(reader, folder, buffer_bytes)
-    split.run((lambda n: progress("reading", n, 0)) if progress else None)
-    partition_of = split.partition_of(workers)
+    if progress:
+        progress("reading", 0, 0)
+    scanned = scan_split(events, until, workers, workers, folder)
+    if scanned is not None:   # every worker scanned a range; each partition reads its lines from the logs
+        reader, records, last_ts = scanned.reader, scanned.records, scanned.last_ts
+        spill, partition_of, logs, line_part = None, None, scanned.paths, scanned.line_part
+    else:                     # a file out of time order, or compressed: the serial pass
+        reader = LogReader(events, until)
+        split = LogSplit(reader, folder, buffer_bytes)
+        split.run((lambda n: progress("reading", n, 0)) if progress else None)
+        reader, records, last_ts = split.reader, split.records, split.last_ts
+        spill, partition_of, logs, line_part = split.path, split.partition_of(workers), None, None
+    if info is not None:
+        info["partitioning"] = "scan" if scanned is not None else "serial"
     counters = [context.Value("q", 0, lock=False) for _ in range(workers)]
 
     def job(partition: int, round_: int, foreign=None) -> Job:
-        return Job(analysis, split.path, partition_of, partition,
-                   os.path.join(folder, f"part-{partition}-round-{round_}"), until, split.last_ts, foreign,
-                   buffer_bytes)
+        return Job(analysis, spill, partition_of, partition,
+                   os.path.join(folder, f"part-{partition}-round-{round_}"), until, last_ts, foreign,
+                   buffer_bytes, logs, line_part)
 
     running = {p: _Running(context, job(p, 0), counters[p]) for p in range(workers)}
     try:
-        done = _collect(running, counters, split.records, progress)
+        done = _collect(running, counters, records, progress)
         queries = {p: message[2] for p, message in done.items()}
         rounds = 0
         while True:
@@ -118,7 +129,7 @@ def replay_partitioned(analysis, events: list[str], until: Optional[int], folder
                 running.pop(p).stop()
                 counters[p].value = 0
                 running[p] = _Running(context, job(p, rounds, admissions_outside(queries, p)), counters[p])
-            again = _collect({p: running[p] for p in wrong}, counters, split.records, progress)
+            again = _collect({p: running[p] for p in wrong}, counters, records, progress)
             for p, message in again.items():
                 done[p] = message
                 queries[p] = message[2]

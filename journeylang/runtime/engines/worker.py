@@ -11,6 +11,7 @@ partition's records in log order; the job never writes outside its folder.
 """
 from __future__ import annotations
 
+import heapq
 import os
 import signal
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Optional
 import orjson
 
 from ..replay import Runtime
-from ..services.eventlog import LogRecord, record_identities
+from ..services.eventlog import LogRecord, _open, record_identities, timestamp_ms
 from .dedup_rounds import ForeignAdmissions, RecordingDedup
 from .order import KeyedSink
 
@@ -35,9 +36,14 @@ class Job:
     last_ts: Optional[int]
     foreign: Optional[ForeignAdmissions] = None
     buffer_bytes: int = 1 << 20
+    logs: Optional[list[str]] = None          # set by the parallel scan (`scan.py`): read the logs
+    line_part: Optional[list[bytearray]] = None   # themselves, taking the lines of this partition
 
 
 def _records(job: Job, counter):
+    if job.logs is not None:
+        yield from _records_from_logs(job, counter)
+        return
     mine, part_of, loads = job.partition, job.partition_of, orjson.loads
     taken = 0
     with open(job.spill, "rb") as handle:
@@ -52,6 +58,30 @@ def _records(job: Job, counter):
             yield LogRecord(int(ts), int(file_index), int(number), data, record_identities(data))
     if counter is not None:
         counter.value = taken
+
+
+def _log_lines(job: Job, index: int, counter):
+    """This partition's records of one log file, in file order (the file is in time order)."""
+    mine, loads, parts = job.partition, orjson.loads, job.line_part[index]
+    taken = 0
+    with _open(job.logs[index]) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if parts[number] != mine:
+                continue
+            data = loads(raw)
+            taken += 1
+            if counter is not None and taken % 2_000 == 0:
+                counter.value += 2_000
+            yield timestamp_ms(data["timestamp"]), index, number, data
+    if counter is not None:
+        counter.value += taken % 2_000
+
+
+def _records_from_logs(job: Job, counter):
+    streams = [_log_lines(job, index, counter) for index in range(len(job.logs))]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2]))
+    for ts, index, number, data in merged:
+        yield LogRecord(ts, index, number, data, record_identities(data))
 
 
 def report_part(runtime: Runtime, end: int) -> dict:

@@ -270,10 +270,13 @@ class LogReader:
             yield LogRecord(ts, index, number, data, identities), raw
 
     def reject(self, index: int, number: int, reason: str, raw: bytes) -> None:
-        text = raw.decode("utf-8", "replace").rstrip("\n")
-        if len(text) > 2000:
-            text = text[:2000] + "..."
-        self.rejections.append(Rejection(self.paths[index], number, reason, text))
+        self.rejections.append(Rejection(self.paths[index], number, reason, rejection_text(raw)))
+
+
+def rejection_text(raw: bytes) -> str:
+    """A rejected line as rejected.jsonl shows it: decoded, at most 2,000 characters."""
+    text = raw.decode("utf-8", "replace").rstrip("\n")
+    return text[:2000] + "..." if len(text) > 2000 else text
 
 
 def check_readable(paths: list[str]) -> Optional[str]:
