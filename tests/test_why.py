@@ -96,7 +96,7 @@ def test_why_from_a_replay_folder(capsys, setup):
         "  2026-11-20T10:00:00Z  n1 wait for event commerce.purchases within 30m (line 7): "
         "waiting until 2026-11-20T10:30:00Z",
         "  2026-11-20T10:30:00Z  n1 wait for event commerce.purchases within 30m (line 7): resumed (on timeout)",
-        "  2026-11-20T10:30:00Z  n4 if (line 12): took `true`",
+        "  2026-11-20T10:30:00Z  n4 if (line 12): took `true`: consented(email) was true",
         "                          true: consented(email)  -> true",
         '                              profile.consents.marketing.email.val = "y"',
         "  2026-11-20T10:30:00Z  n5 send email reminder (line 13): email reminder -> sent",
@@ -109,7 +109,7 @@ def test_why_shows_the_false_branch_and_a_failed_send(capsys, setup):
     folder, _, out = setup
     code, text, _ = _why(capsys, "bob@example.com", str(folder), "--journey", "cart", "--out", str(out))
     assert code == 0
-    assert "n4 if (line 12): took `false`" in text
+    assert "n4 if (line 12): took `false`: consented(email) was false" in text
     assert "true: consented(email)  -> false" in text
     assert 'profile.consents.marketing.email.val = "n"' in text
     assert "sms reminder_sms -> failed (no address)" in text  # consented, but no mobile number
@@ -126,13 +126,52 @@ def test_why_shows_the_exit_on_an_event(capsys, setup):
     assert "send" not in text
 
 
-def test_why_without_the_program_uses_node_ids(capsys, setup):
+def test_why_out_alone_labels_steps_from_the_recorded_program(capsys, setup):
+    """report.json records the program (paths and hash): `why --out DIR` alone labels every step."""
     _, _, out = setup
-    code, text, _ = _why(capsys, "ann@example.com", "--out", str(out))
-    assert code == 0
-    assert text.startswith("ann@example.com in every journey\n")
+    code, text, err = _why(capsys, "ann@example.com", "--out", str(out))
+    assert code == 0 and err == ""
+    assert text.startswith("ann@example.com in every journey (it reached cart; each line names its journey)\n")
     assert "  2026-11-20T10:00:00Z  [cart] entered as cart/Email:ann@example.com/1" in text
+    assert "[cart] n5 send email reminder (line 13): email reminder -> sent" in text
+
+
+def test_why_warns_when_the_program_changed_since_the_replay(capsys, setup, tmp_path):
+    folder, log, _ = setup
+    program = tmp_path / "cart.journey"
+    program.write_text(PROGRAM, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["replay", str(program), "--events", str(log), "--out", str(out), "--quiet"]) == 0
+    program.write_text("# a comment moves every line down\n" + PROGRAM, encoding="utf-8")
+    code, text, err = _why(capsys, "ann@example.com", "--out", str(out))
+    assert code == 0
+    assert "the program changed since the replay" in err
+    # labels still come from the replay's own trace lines: line 13, not 14
+    assert "[cart] n5 send email reminder (line 13): email reminder -> sent" in text
+
+
+def test_why_without_any_program_uses_node_ids(capsys, setup, tmp_path):
+    """Outputs with neither a recorded program nor `where` on their lines (older replays)."""
+    _, _, out = setup
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    lines = (out / "trace.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        record.pop("where", None)
+    (bare / "trace.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    code, text, _ = _why(capsys, "ann@example.com", "--out", str(bare))
+    assert code == 0
     assert "[cart] n5: email reminder -> sent" in text
+
+
+def test_options_and_positionals_in_any_order(capsys, setup):
+    folder, _, out = setup
+    code, first, _ = _why(capsys, "ann@example.com", "--out", str(out), str(folder / "cart.journey"))
+    assert code == 0
+    code, second, _ = _why(capsys, "--out", str(out), "ann@example.com", "--journey", "cart", str(folder))
+    assert code == 0
+    assert "n5 send email reminder (line 13)" in first and "n5 send email reminder (line 13)" in second
 
 
 def test_why_on_the_fly_equals_why_from_the_folder(capsys, setup):
@@ -154,12 +193,29 @@ def test_why_on_the_fly_with_until(capsys, setup):
     assert "resumed" not in text and "exited" not in text
 
 
-def test_unknown_profile_prints_the_no_trace_line(capsys, setup):
-    folder, _, out = setup
-    code, text, _ = _why(capsys, "Email:nobody@example.com", "--journey", "cart", "--out", str(out))
-    assert code == 0
-    assert text == ("Email:nobody@example.com in journey cart\n"
-                    "  (no trace: the profile never reached this journey's entry)\n")
+def test_a_known_profile_outside_the_journey_prints_the_no_trace_line(capsys, setup, tmp_path):
+    _, _, out = setup
+    code, text, _ = _why(capsys, "Email:ann@example.com", "--journey", "cart", "--out", str(out))
+    assert code == 0 and "entered" in text
+
+
+@pytest.mark.parametrize("asked, suggested", [
+    ("Email:ann@exmaple.com", "`Email:ann@example.com`"),    # a typo: close spelling
+    ("ann", "`Email:ann@example.com`"),                       # a prefix of the value
+    ("Email:b", "`Email:bob@example.com`"),                   # a prefix of the id
+])
+def test_unknown_profile_exits_1_with_did_you_mean(capsys, setup, asked, suggested):
+    _, _, out = setup
+    code, text, err = _why(capsys, asked, "--out", str(out))
+    assert code == 1 and text == ""
+    assert err.startswith(f"journeylang: no profile `{asked}` in the replay; did you mean ")
+    assert suggested in err
+
+
+def test_unknown_profile_far_from_any_exits_1(capsys, setup):
+    _, _, out = setup
+    code, _, err = _why(capsys, "Email:nobody@nowhere.org", "--out", str(out))
+    assert code == 1 and "no profile `Email:nobody@nowhere.org`" in err
 
 
 def test_missing_out_folder_exits_1(capsys, tmp_path):
@@ -180,7 +236,9 @@ def test_unknown_journey_exits_1(capsys, setup):
     folder, _, out = setup
     code, _, err = _why(capsys, "ann@example.com", str(folder), "--journey", "nope", "--out", str(out))
     assert code == 1
-    assert "no journey named `nope`" in err
+    assert "no journey named `nope` (journeys: cart)" in err
+    code, _, err = _why(capsys, "ann@example.com", "--journey", "crat", "--out", str(out))
+    assert code == 1 and "no journey named `crat`; did you mean `cart`?" in err
 
 
 def test_unreadable_log_exits_1(capsys, setup, tmp_path):

@@ -30,11 +30,38 @@ def matches_profile(record_profile: Optional[str], wanted: str) -> bool:
     return record_profile == wanted or record_profile.split(":", 1)[-1] == wanted
 
 
-def _node_label(graphs, journey: str, node: Optional[str]) -> str:
+def _node_label(graphs, journey: str, node: Optional[str], where: Optional[dict] = None) -> str:
+    """`n6 send email browse_reminder (line 28)`: from the record's own `where` (written at
+    replay time, so right even when the program changed since), else from the graphs."""
+    if isinstance(where, dict) and where.get("label") is not None:
+        return f"{node} {where['label']} (line {where.get('line')})"
     if not graphs or journey not in graphs or node not in graphs[journey].nodes:
         return node or ""
     data = graphs[journey].nodes[node]
     return f"{node} {data['label']} (line {data['span'].line})"
+
+
+def known_profiles(trace: Iterable[dict], merges: Iterable[dict]) -> list[str]:
+    ids = {r.get("profile") for r in trace if r.get("profile")}
+    for record in merges:
+        ids.update((record.get("profile"), record.get("absorbed")))
+    return sorted(i for i in ids if isinstance(i, str))
+
+
+def profile_suggestions(wanted: str, known: list[str], limit: int = 5) -> list[str]:
+    """Known ids the asked one may have meant: those it is a prefix of (whole id or its
+    value after `Namespace:`), then close spellings."""
+    import difflib
+    lowered = wanted.lower()
+    prefixed = [pid for pid in known if pid.lower().startswith(lowered) or pid.split(":", 1)[-1].lower().startswith(lowered)]
+    values = {pid.split(":", 1)[-1]: pid for pid in known}
+    close = difflib.get_close_matches(wanted, known, n=limit, cutoff=0.6)
+    close += [values[v] for v in difflib.get_close_matches(wanted, list(values), n=limit, cutoff=0.6)]
+    return list(dict.fromkeys(prefixed + close))[:limit]
+
+
+def profile_known(trace: Iterable[dict], merges: Iterable[dict], wanted: str) -> bool:
+    return any(matches_profile(pid, wanted) for pid in known_profiles(trace, merges))
 
 
 def merged_group(merges: Iterable[dict], wanted: str) -> tuple[Optional[str], dict[str, str]]:
@@ -81,7 +108,7 @@ def timeline(trace: Iterable[dict], profile: str, journey: Optional[str], graphs
 
 def _describe(record: dict, graphs, with_journey: bool) -> list[str]:
     time, what = record["time"], record["event"]
-    where = _node_label(graphs, record["journey"], record.get("node"))
+    where = _node_label(graphs, record["journey"], record.get("node"), record.get("where"))
     prefix = f"{time}  " + (f"[{record['journey']}] " if with_journey else "")
     detail = record.get("detail") or {}
     if what == "entered":
@@ -101,7 +128,7 @@ def _describe(record: dict, graphs, with_journey: bool) -> list[str]:
     if what == "deferred":
         return [f"{prefix}{where}: send deferred ({record.get('reason')})"]
     if what == "branch":
-        out = [f"{prefix}{where}: took `{record.get('label')}`"]
+        out = [f"{prefix}{where}: took `{record.get('label')}`" + _because(detail.get("tested", []))]
         for tested in detail.get("tested", []):
             verdict = "true" if tested["result"] else "false"
             out.append(f"{' ' * 24}{tested['label']}: {tested['condition']}  -> {verdict}")
@@ -123,11 +150,25 @@ def _describe(record: dict, graphs, with_journey: bool) -> list[str]:
     return [f"{prefix}{where}: {what}"]
 
 
+def _because(tested: list[dict]) -> str:
+    """`: consented(sms) was false` — each condition tested, in order, with its verdict."""
+    if not tested:
+        return ""
+    return ": " + ", then ".join(f"{t['condition']} was {'true' if t['result'] else 'false'}" for t in tested)
+
+
 def render(trace: list[dict], profile: str, journey: Optional[str], graphs=None, merges: list[dict] = ()) -> str:
     root, absorbed = merged_group(merges, profile)
     lines = timeline(trace, profile, journey, graphs, root, absorbed)
     shown = root or profile
-    head = f"{shown} in journey {journey}" if journey else f"{shown} in every journey"
+    if journey:
+        head = f"{shown} in journey {journey}"
+    else:
+        reached = sorted({r.get("journey") for r in trace if r.get("journey") and
+                          (r.get("profile") == root or r.get("profile") in absorbed if root is not None
+                           else matches_profile(r.get("profile"), profile))})
+        head = f"{shown} in every journey" + (f" (it reached {', '.join(reached)}; each line names its journey)"
+                                              if reached else "")
     for pid, time in absorbed.items():
         head += f"\n  ({pid} merged into it at {time})"
     if not lines:

@@ -11,6 +11,7 @@ replay gives byte-identical files; counters are plain dicts sorted when written.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 
 import orjson
@@ -69,6 +70,7 @@ def report_document(reader, processed: int, profiles: int, end: str, stats: dict
     `stats`: journey -> JourneyStats (in journey order); `segments`: name -> (evaluation, members)."""
     return {"complete": True,   # written only at the end of a run that finished
             "records": {"read": reader.read, "processed": processed, "rejected": len(reader.rejections)},
+            "rejection_reasons": rejection_reasons(reader.rejections),
             "profiles": profiles,
             "end": end,
             "journeys": {name: journey.to_json() for name, journey in stats.items()},
@@ -91,12 +93,34 @@ def rejection_record(rejection) -> dict:
     return {"file": rejection.file, "line": rejection.line, "reason": rejection.reason, "record": rejection.text}
 
 
+def reason_kind(reason: str) -> str:
+    """A rejection reason without the values it quotes (`timestamp '…' is not RFC 3339 ...`),
+    so reasons that differ only in the offending value count together."""
+    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "'…'", reason)
+
+
+def rejection_reasons(rejections) -> dict[str, int]:
+    """Reason kind -> count, the most frequent first (ties by reason)."""
+    counts = Counter(reason_kind(r.reason) for r in rejections)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+TOP_REASONS = 5
+
+
 def summary_text(report: dict) -> str:
-    """The human summary: one table per journey, then segments and record counts."""
+    """The human summary: record counts (with the top rejection reasons), one table per
+    journey, then segments with the instant their members are counted at."""
     lines = []
     records = report["records"]
     lines.append(f"records: {records['read']} read, {records['processed']} processed, "
                  f"{records['rejected']} rejected")
+    reasons = report.get("rejection_reasons") or {}
+    for reason, count in list(reasons.items())[:TOP_REASONS]:
+        lines.append(f"  {count:>8}  {reason}")
+    if len(reasons) > TOP_REASONS:
+        lines.append(f"  {sum(list(reasons.values())[TOP_REASONS:]):>8}  other reasons (rejected.jsonl has them all)")
+    lines.append(f"ended at {report['end']} (--until, else the last record or timer processed)")
     for name, stats in report["journeys"].items():
         lines.append("")
         lines.append(f"journey {name}")
@@ -114,7 +138,8 @@ def summary_text(report: dict) -> str:
             lines.append("  actions   -")
     if report["segments"]:
         lines.append("")
-        lines.append("segments (members at the end)")
+        lines.append(f"segments (members at {report['end']}, when the replay ended: a replay has no later "
+                     "instant to count them at)")
         width = max(len(k) for k in report["segments"])
         for name, info in report["segments"].items():
             lines.append(f"  {name.ljust(width)}  {info['members']}")
