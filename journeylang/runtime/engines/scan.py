@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from ..services.eventlog import LogReader, _peek_ts, rejection_text, validate
+from ..services.parquet_log import is_parquet
 from .errors import EngineError
 
 NOT_TAKEN = 255
@@ -49,7 +50,7 @@ def _ranges(paths: list[str], pieces: int) -> Optional[list[tuple[int, int, int]
     """(file index, start, end) byte ranges that begin at line starts, in log-file order."""
     out = []
     for index, path in enumerate(paths):
-        if path.endswith(".gz"):
+        if path.endswith(".gz") or is_parquet(path):   # no byte ranges in gzip or Parquet
             return None
         size = os.path.getsize(path)
         count = max(1, min(pieces, size // MIN_RANGE_BYTES))

@@ -1,4 +1,4 @@
-"""Read event logs: JSONL / .jsonl.gz files, validated, in log order.
+"""Read event logs: JSONL / .jsonl.gz files (and Parquet, `parquet_log.py`), validated, in log order.
 
 Consumes: log file paths (command-line order). Produces: a stream of `LogRecord`s in log
 order — by timestamp, then file order, then line number — and `Rejection`s for lines that
@@ -19,6 +19,7 @@ from typing import Iterator, Optional, Union
 import orjson
 
 from ...syntax.literals import parse_timestamp
+from .parquet_log import is_parquet, open_rows
 
 MAX_LINE_BYTES = 1_000_000
 MAX_DEPTH = 64
@@ -61,6 +62,8 @@ def timestamp_ms(text: str) -> int:
 def _open(path: str):
     if path.endswith(".gz"):
         return gzip.open(path, "rb")
+    if is_parquet(path):   # a .parquet file or a folder of them: its rows as JSON lines
+        return open_rows(path)
     return open(path, "rb")
 
 
