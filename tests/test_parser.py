@@ -623,9 +623,11 @@ SYNTAX_ERRORS = [
     # (source, "line:col", fragments the message must contain)
     ("segment {", "1:9", ["unexpected `{`", "a name"]),
     ("segment s {\n  profile.loyalty.tier == 'gold'\n}\n", "2:27", ["unexpected character `'`"]),
-    # end of file: the point just after the last character of the last line
-    ("segment s {\n  has event a within 1d\n", "2:24", ["unexpected end of file", "expected"]),
-    ("segment s {\n  has event a within 1d", "2:24", ["unexpected end of file", "expected"]),
+    # end of file inside a block: at the `{` that is not closed
+    ("segment s {\n  has event a within 1d\n", "1:11", ["`{` opened at line 1 is not closed before the end of the file"]),
+    ("segment s {\n  has event a within 1d", "1:11", ["`{` opened at line 1 is not closed"]),
+    # end of file outside any block: the point just after the last character of the last line
+    ("lookup l from", "1:14", ["unexpected end of file", "expected a string"]),
     ("journey j {\n  entry event app.launch\n  send email\n}\n", "4:1", ["unexpected `}`", "a name"]),
     ("journey j {\n  entry audience s\n  wait\n}\n", "4:1", ["unexpected `}`", "a duration"]),
     ("journey j {\n  entry audience s\n  wait 5\n}\n", "3:8", ["unexpected `5`", "a duration"]),
@@ -707,9 +709,14 @@ def test_quiet_hours_twice_is_reported_by_the_parser():
 
 
 def test_eof_error_points_after_the_last_character():
+    _, diagnostics = parse_source("lookup l from \"x.csv\"\n  key", "e.journey")
+    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("E001", 2, 6)]
+
+
+def test_eof_inside_a_block_points_at_the_open_brace():
     _, diagnostics = parse_source("segment s {\n  a\n  b", "e.journey")
-    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("E001", 3, 4)]
-    assert diagnostics[0].hint and "{" in diagnostics[0].hint
+    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("E001", 1, 11)]
+    assert diagnostics[0].hint and "}" in diagnostics[0].hint
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment", "   \t \n"])
