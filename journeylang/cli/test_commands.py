@@ -50,7 +50,7 @@ examples:
     gen.add_argument("--start", default="2026-11-01T00:00:00Z", metavar="T",
                      help="RFC 3339 time of the first day (e.g. --start 2026-11-10T00:00:00Z)")
     gen.add_argument("-o", "--output", required=True, metavar="FILE",
-                     help="JSONL (or .jsonl.gz) to write (e.g. -o out/events.jsonl)")
+                     help="JSONL (or .jsonl.gz, or .parquet) to write (e.g. -o out/events.jsonl)")
 
 
 def cmd_generate(args) -> int:
@@ -61,7 +61,11 @@ def cmd_generate(args) -> int:
     folder = os.path.dirname(args.output)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    stats = generate_log(args.output, profiles=args.profiles, days=args.days, seed=args.seed, start=args.start)
+    try:
+        stats = generate_log(args.output, profiles=args.profiles, days=args.days, seed=args.seed, start=args.start)
+    except ValueError as exc:   # e.g. .parquet without pyarrow
+        print(f"journeylang: generate: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     print(json.dumps(stats, sort_keys=True))
     return EXIT_OK
 

@@ -2,7 +2,8 @@
 
 Consumes: a number of profiles, a number of days, a seed and a start instant (RFC 3339).
 Produces: a JSONL log of a sports retailer's customers, gzip-compressed when the path ends
-with ``.gz``: profile records (``"recordType": "profile"``) and experience events of web
+with ``.gz`` (Parquet with ``.parquet``: ``parquet_log.py``): profile records
+(``"recordType": "profile"``) and experience events of web
 and app sessions (``application.launch``, ``web.webpagedetails.pageViews``,
 ``commerce.productViews`` / ``productListAdds`` / ``productListRemovals`` / ``cartCleared``
 / ``purchases``), message tracking (``message.interaction``) and in-store activity
@@ -379,10 +380,14 @@ def iter_records(*, profiles: int, days: int, seed: int, start: str) -> Iterator
 
 def generate_log(path: str, *, profiles: int, days: int, seed: int,
                  start: str = "2026-11-01T00:00:00Z") -> dict:
-    """Write the log to path (gzip when path ends with .gz), return stats {"records":..., "events":..., "profiles":..., "bytes":...}."""
+    """Write the log to path (gzip when path ends with .gz, Parquet with .parquet), return stats {"records":..., "events":..., "profiles":..., "bytes":...}."""
     lines = _log_lines(profiles=profiles, days=days, seed=seed, start=start)
     records = events = 0
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if path.lower().endswith(".parquet"):   # the same records as Parquet (`parquet_log.py`)
+        from .parquet_log import write_parquet
+        records, events = write_parquet(path, lines)
+        return {"records": records, "events": events, "profiles": profiles, "bytes": os.path.getsize(path)}
     with open(path, "wb", buffering=1 << 20) as raw:
         out = io.BufferedWriter(gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6,
                                               mtime=0), 1 << 20) if path.endswith(".gz") else raw
