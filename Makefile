@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 JL     := $(VENV)/bin/journeylang
 SHARED := ../shared
 DEMO   := out/demo
+# optional extras `make install` adds (.ci/run adds spark: EXTRAS=test,parquet,spark)
+EXTRAS ?= test,parquet
 
 .PHONY: install demo test conformance bench fuzz clean
 
@@ -13,7 +15,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	touch $@
 
 demo: install
