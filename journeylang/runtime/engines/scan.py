@@ -225,6 +225,7 @@ def _join(paths, until, partitions, streams, sizes) -> ScanSplit:
         records += 1
         last_ts = ts
     _duplicate_texts(reader, duplicates)
+    reader.seen_ids = set()   # not needed past the join: the workers fork without it
     text = list(names)
     part_of_root: dict[int, int] = {}
     part = bytearray(len(parent))
