@@ -142,6 +142,8 @@ def scan_split(paths: list[str], until: Optional[int], processes: int, partition
             raise EngineError("a scan process of the partitioning pass died") from None
         except OSError as exc:
             raise EngineError(f"the partitioning pass could not read the logs: {exc}") from None
+        except Exception as exc:   # a scan process failed: the run fails with its reason, never a traceback
+            raise EngineError(f"a scan process of the partitioning pass failed: {type(exc).__name__}: {exc}") from None
         per_file: dict[int, list] = {}
         for (index, _, _), spill, summary in zip(ranges, spills, summaries):
             per_file.setdefault(index, []).append((spill, summary))
