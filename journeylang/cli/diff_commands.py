@@ -41,13 +41,13 @@ def register(commands) -> None:
                       "tree is not touched) with PATH as it is now")
     diff.add_argument("--events", nargs="+", required=True, metavar="LOG", help="JSONL or .jsonl.gz logs")
     diff.add_argument("--until", metavar="T", help="stop the clock at this RFC 3339 time")
-    diff.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    diff.add_argument("--format", choices=FORMATS, default="text", help="output format: text for a terminal, markdown for a pull-request comment, json (docs/diff.md)")
     diff.add_argument("--exit-code", action="store_true",
                       help="exit 1 when the versions behave differently, 0 when not")
     diff.add_argument("--examples", type=_count(0), default=3, metavar="N",
-                      help="example profiles per pattern (default 3)")
+                      help="example profiles per pattern")
     diff.add_argument("--workers", type=_count(1), default=1, metavar="N",
-                      help="replay each side with N processes (default 1: both sides over one reading of the log)")
+                      help="replay each side with N processes; 1 replays both sides over one reading of the log")
     diff.add_argument("--out", metavar="DIR", help="keep both replays' outputs in DIR/old and DIR/new "
                       "(for `journeylang why --out DIR/new`)")
 
@@ -70,7 +70,7 @@ def _checked(side: str, paths: list[str], rename: tuple[str, str] = None):
 def cmd_diff(args) -> int:
     from ..diff import GitError, ProgramAtRevision
     if args.base is None and len(args.paths) != 2:
-        return _usage("diff needs OLD NEW, or --base REV [PATH]")
+        return _usage("give OLD NEW, or --base REV [PATH]")
     if args.base is not None and len(args.paths) > 1:
         return _usage("with --base, give at most one PATH")
     from ..runtime.services.eventlog import check_readable
