@@ -34,7 +34,12 @@ def run_diff(old_analysis, new_analysis, events: list[str], until: Optional[int]
             replay_both(old_analysis, new_analysis, events, until, old_out, new_out)
         else:
             replay_each(old_analysis, new_analysis, events, until, old_out, new_out, workers)
-        return build(old_analysis, new_analysis, old_out, new_out, labels, events, until, examples)
+        doc = build(old_analysis, new_analysis, old_out, new_out, labels, events, until, examples)
+        if out is not None:   # kept folders read like a replay's: `why --out DIR/new` labels its nodes
+            from ..runtime.services.annotate import annotate_outputs
+            annotate_outputs(old_out, old_analysis)
+            annotate_outputs(new_out, new_analysis)
+        return doc
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

@@ -16,6 +16,7 @@ import pytest
 from journeylang.cli.main import main
 from journeylang.pipeline import analyse
 from journeylang.runtime.engines import replay
+from journeylang.runtime.services.annotate import annotate_outputs
 
 CASES = Path(__file__).resolve().parent / "cases"
 CASE = CASES / "wait_lengthened"
@@ -79,10 +80,18 @@ def test_one_reading_gives_each_side_its_plain_replay(tmp_path, capsys):
     assert code == 0, err
     for side in ("old", "new"):
         plain = tmp_path / f"plain-{side}"
-        replay(analyse([str(CASES / "segment_window" / side)]), [events], None, str(plain), workers=1)
+        analysis = analyse([str(CASES / "segment_window" / side)])
+        replay(analysis, [events], None, str(plain), workers=1)
+        annotate_outputs(str(plain), analysis)     # as `journeylang replay` leaves its folder
         for name in FILES:
             assert (out / side / f"{name}.jsonl").read_bytes() == (plain / f"{name}.jsonl").read_bytes(), name
-        assert (out / side / "report.json").read_bytes() == (plain / "report.json").read_bytes()
+        reports = [json.loads((folder / "report.json").read_bytes()) for folder in (out / side, plain)]
+        for report in reports:   # the program's files are recorded relative to the folder
+            assert report.pop("program")["files"]
+        assert reports[0] == reports[1]
+    # and `why` reads a kept folder as it reads a replay's
+    assert main(["why", "ann@example.org", "--out", str(out / "new"), "--journey", "vip"]) == 0
+    assert "send email reminder" in capsys.readouterr().out
 
 
 def test_shuffled_log_and_every_run_give_the_same_bytes(tmp_path, capsys):
