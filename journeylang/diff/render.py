@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-from .patterns import signed_duration
-
 
 MD_PATTERNS = 8     # patterns listed per journey in Markdown
 MD_EXAMPLES = 3     # of them, with their first example's divergence
@@ -175,10 +173,6 @@ def render_text(doc: dict) -> str:
     return "\n".join(out)
 
 
-def _steps(steps: list) -> str:
-    return ", ".join(f"{event} {reason}" if reason else event for event, reason in steps) or "(nothing)"
-
-
 def _membership(change) -> str:
     return f"{change['change']} at {change['time']}" if change else "(none)"
 
@@ -237,4 +231,4 @@ def render_markdown(doc: dict) -> str:
     return "\n".join(out)
 
 
-__all__ = ["render_json", "render_markdown", "render_text", "signed_duration"]
+__all__ = ["render_json", "render_markdown", "render_text"]
