@@ -31,6 +31,7 @@ FLOORS = (
     "journeylang.runtime",        # the driver (replay.py)
     "journeylang.runtime.reference",  # the brute-force oracle: the driver without shortcuts
     "journeylang.runtime.engines",  # how a replay runs: one process, or partitions in many
+    "journeylang.spark",          # the replay on Apache Spark (the spark extra): engines' pieces in executors
     "journeylang.generate",
     "journeylang.testing",
     "journeylang.diff",           # journeylang diff: both versions replayed over one log, compared

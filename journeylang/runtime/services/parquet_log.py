@@ -1,12 +1,12 @@
 """Read Parquet event logs as the JSON lines the log reader validates.
 
-Consumes: a `.parquet` file, or a folder of them (as Adobe Experience Platform exports
-datasets: `part-*.parquet`, with `_`- and `.`-prefixed files such as `_SUCCESS` skipped),
-read with pyarrow one record batch at a time.
+Consumes: a `.parquet` file, read with pyarrow one record batch at a time; `expand_logs`
+turns a folder (as Adobe Experience Platform exports datasets: `part-*.parquet`, with
+`_`- and `.`-prefixed files such as `_SUCCESS` skipped) into its log files, in name order.
 Produces: one JSON line per row (bytes ending in `\\n`), so `eventlog.LogReader` applies
 the very same validation, log order, `_id` dedup and rejections to Parquet as to JSONL.
-A record's "line number" is its row number: 1-based, counted over the file's row groups
-in order, and for a folder over its files in name order.
+A record's "line number" is its row number in its file: 1-based, counted over the file's
+row groups in order.
 Guarantees: the same record as the JSONL reader for the same data —
 - structs are JSON objects and lists are lists; Arrow maps (AEP's `identityMap` is
   `map<string, list<struct>>`) are objects, their keys as text, in stored order;
@@ -39,20 +39,34 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 
 
+LOG_SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".json", ".json.gz")
+
+
 def is_parquet(path: str) -> bool:
-    """A Parquet log: a path ending in `.parquet`, or a folder (of Parquet files)."""
-    return path.lower().endswith(".parquet") or os.path.isdir(path)
+    """A Parquet log: a path ending in `.parquet` (any case)."""
+    return path.lower().endswith(".parquet")
 
 
-def parquet_files(path: str) -> list[str]:
-    """The Parquet files of a log path: itself, or a folder's data files in name order."""
-    if not os.path.isdir(path):
-        return [path]
-    names = sorted(name for name in os.listdir(path)
-                   if not name.startswith((".", "_")) and os.path.isfile(os.path.join(path, name)))
-    if not names:
-        raise OSError(f"no Parquet files in the folder {path}")
-    return [os.path.join(path, name) for name in names]
+def expand_logs(paths: list[str]) -> list[str]:
+    """Log paths with folders replaced by their log files (`LOG_SUFFIXES`), found at any
+    depth and in name order (of the path below the folder); names starting with `_` or `.`
+    (`_SUCCESS`, `.crc` files, hidden folders) are skipped. Files stay as they are. So an
+    AEP export folder of `part-*.parquet` files is one log per file, each numbered by row.
+    Raises OSError for a folder without log files."""
+    out: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            out.append(path)
+            continue
+        found = []
+        for folder, subfolders, names in os.walk(path):
+            subfolders[:] = [name for name in subfolders if not name.startswith((".", "_"))]
+            found.extend(os.path.join(folder, name) for name in names
+                         if not name.startswith((".", "_")) and name.lower().endswith(LOG_SUFFIXES))
+        if not found:
+            raise OSError(f"no event logs (.parquet, .jsonl, .jsonl.gz) in the folder {path}")
+        out.extend(sorted(found, key=lambda name: os.path.relpath(name, path).split(os.sep)))
+    return out
 
 
 def _pyarrow():
@@ -166,16 +180,14 @@ class ParquetLines:
 
     def read(self, size: int = -1) -> bytes:
         pq = _pyarrow()
-        for path in parquet_files(self.path):
-            try:
-                pq.ParquetFile(path).close()
-            except Exception as exc:
-                raise OSError(f"{path} is not a readable Parquet file: {exc}") from None
+        try:
+            pq.ParquetFile(self.path).close()
+        except Exception as exc:
+            raise OSError(f"{self.path} is not a readable Parquet file: {exc}") from None
         return b""
 
     def __iter__(self) -> Iterator[bytes]:
-        for path in parquet_files(self.path):
-            yield from file_lines(path)
+        return file_lines(self.path)
 
 
 def open_rows(path: str) -> ParquetLines:

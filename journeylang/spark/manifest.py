@@ -1,0 +1,97 @@
+"""The partitioned form of a replay's outputs, and its merge into the single files.
+
+Consumes: a folder holding `manifest.json` and `parts/` (what a Spark replay writes with
+`partitioned=True`: `parts/name=FILE/part-*` files whose lines are `KEY<TAB>JSON`, each file
+sorted by KEY, the order key of `runtime/engines/order.py`; `name=rejected` keyed by the
+rejected line's place in reading order).
+Produces: `actions.jsonl`, `trace.jsonl`, `segments.jsonl`, `identities.jsonl`,
+`rejected.jsonl` and `report.json` in a target folder — byte-identical to a one-process
+replay of the same program and log — by a k-way merge of each file's parts
+(`order.merge_keyed`: streaming, one line per part in memory).
+Guarantees: the target is written through `engines.outputs_folder.OutputFolder` (lock,
+partial folder, report.json last), so it never looks complete when it is not; a missing
+part or a manifest of another format is a `SparkReplayError`, and the target keeps its
+previous outputs. No pyspark: the merge runs anywhere the files are (a local copy of the
+parts, a mounted bucket such as /dbfs/...).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from ..runtime.engines.order import merge_keyed
+from ..runtime.engines.outputs_folder import OutputFolder
+from ..runtime.services.outputs import FILES, write_report
+from .errors import SparkReplayError
+
+FORMAT = "journeylang partitioned outputs"
+VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def manifest_document(files: dict[str, list[str]], report: dict, partitions: int, rounds: int) -> dict:
+    """`files`: output name -> part paths relative to the folder, in name order."""
+    return {"format": FORMAT, "version": VERSION, "files": {name: files.get(name, []) for name in FILES},
+            "partitions": partitions, "dedup_rounds": rounds, "report": report}
+
+
+def manifest_bytes(document: dict) -> bytes:
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+
+
+def read_manifest(folder: str) -> dict:
+    path = os.path.join(folder, MANIFEST)
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read())
+    except FileNotFoundError:
+        raise SparkReplayError(f"{folder} has no {MANIFEST}: not the partitioned outputs of a replay "
+                               "(replay --engine spark --partitioned writes them)") from None
+    except (OSError, ValueError) as exc:
+        raise SparkReplayError(f"cannot read {path}: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise SparkReplayError(f"{path} is not a journeylang manifest")
+    if document.get("version") != VERSION:
+        raise SparkReplayError(f"{path} has version {document.get('version')!r}; this journeylang reads {VERSION}")
+    files = document.get("files")
+    if not isinstance(files, dict) or not isinstance(document.get("report"), dict) or \
+            any(not isinstance(files.get(name), list) for name in FILES):
+        raise SparkReplayError(f"{path} lacks its file lists or its report")
+    for name in FILES:
+        for part in files[name]:
+            if not isinstance(part, str) or part.startswith("/") or ".." in part.split("/"):
+                raise SparkReplayError(f"{path}: part {part!r} is not a path inside the folder")
+            if not os.path.isfile(os.path.join(folder, part)):
+                raise SparkReplayError(f"{path} lists {part}, which is missing")
+    return document
+
+
+def merge_into(folder: str, document: dict, target_folder: str) -> None:
+    """Write the single files into `target_folder` (a plain folder: no lock, no commit)."""
+    for name in FILES:
+        merge_keyed([os.path.join(folder, part) for part in document["files"][name]],
+                    os.path.join(target_folder, f"{name}.jsonl"))
+    write_report(target_folder, document["report"])
+
+
+def merge_partitioned(folder: str, target: str) -> dict:
+    document = read_manifest(folder)
+    with OutputFolder(target) as work:
+        merge_into(folder, document, work.path)
+        work.commit()
+    return document["report"]
+
+
+def local_parts(parts_folder: str, base: str) -> dict[str, list[str]]:
+    """name -> part files under `parts_folder` (`name=NAME/part-*`), relative to `base`, in
+    name order; Spark's `_SUCCESS` and `.crc` files are left out."""
+    files: dict[str, list[str]] = {}
+    if not os.path.isdir(parts_folder):
+        return files
+    for entry in sorted(os.listdir(parts_folder)):
+        if not entry.startswith("name="):
+            continue
+        sub = os.path.join(parts_folder, entry)
+        files[entry[len("name="):]] = [os.path.relpath(os.path.join(sub, f), base) for f in sorted(os.listdir(sub))
+                                       if not f.startswith((".", "_"))]
+    return files
