@@ -11,11 +11,14 @@ from .common import EXIT_OK
 
 
 def register(commands) -> None:
-    lsp = commands.add_parser("lsp", help="run the language server (LSP over stdio, for editors)")
+    lsp = commands.add_parser("lsp", help="run the language server (LSP over stdio, for editors)", epilog="""\
+examples:
+  journeylang lsp                    what an editor runs (docs/editors.md)
+  journeylang lsp --debounce 100     check sooner after each edit""")
     lsp.set_defaults(run=cmd_lsp)
     lsp.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (the default and only mode)")
     lsp.add_argument("--debounce", type=float, default=250, metavar="MS",
-                     help="milliseconds to wait after an edit before checking again (default 250)")
+                     help="milliseconds to wait after an edit before checking again (e.g. --debounce 100)")
 
 
 def cmd_lsp(args) -> int:

@@ -15,11 +15,14 @@ from .common import EXIT_INPUT, EXIT_OK, checked
 
 
 def register(commands) -> None:
-    report = commands.add_parser("report", help="write the HTML report of a replay's output folder")
+    report = commands.add_parser("report", help="write the HTML report of a replay's output folder", epilog="""\
+examples:
+  journeylang report out/replay journeys/
+  journeylang report out/replay journeys/ -o site/report.html""")
     report.set_defaults(run=cmd_report)
-    report.add_argument("out_dir", metavar="OUT_DIR", help="the folder `replay --out` wrote")
-    report.add_argument("paths", nargs="+", metavar="PATH", help="the program that was replayed")
-    report.add_argument("-o", "--output", metavar="FILE", help="where to write (default OUT_DIR/report.html)")
+    report.add_argument("out_dir", metavar="OUT_DIR", help="the folder `replay --out` wrote (e.g. out/replay)")
+    report.add_argument("paths", nargs="+", metavar="PATH", help="the program that was replayed (e.g. journeys/)")
+    report.add_argument("-o", "--output", metavar="FILE", help="where to write (default OUT_DIR/report.html; e.g. -o site/report.html)")
 
 
 def cmd_report(args) -> int:
