@@ -115,11 +115,12 @@ def summary_text(report: dict) -> str:
     records = report["records"]
     lines.append(f"records: {records['read']} read, {records['processed']} processed, "
                  f"{records['rejected']} rejected")
-    reasons = report.get("rejection_reasons") or {}
-    for reason, count in list(reasons.items())[:TOP_REASONS]:
+    reasons = sorted((report.get("rejection_reasons") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    for reason, count in reasons[:TOP_REASONS]:   # report.json keeps keys sorted: order by count here
         lines.append(f"  {count:>8}  {reason}")
     if len(reasons) > TOP_REASONS:
-        lines.append(f"  {sum(list(reasons.values())[TOP_REASONS:]):>8}  other reasons (rejected.jsonl has them all)")
+        lines.append(f"  {sum(count for _, count in reasons[TOP_REASONS:]):>8}  other reasons "
+                     "(rejected.jsonl has them all)")
     lines.append(f"ended at {report['end']} (--until, else the last record or timer processed)")
     for name, stats in report["journeys"].items():
         lines.append("")
