@@ -15,12 +15,14 @@ import sys
 from typing import Optional
 
 from .. import __version__
-from . import diff_commands, lsp_commands, report_commands, run_commands, source_commands, test_commands
+from . import diff_commands, lsp_commands, report_commands, run_commands, scale_commands, source_commands
+from . import test_commands
 from . import common
 from .common import EXIT_INPUT, EXIT_OK, Parser, Stop, add_color
 
 # Command families, in the order `journeylang --help` lists them.
-FAMILIES = (source_commands, run_commands, diff_commands, report_commands, test_commands, lsp_commands)
+FAMILIES = (source_commands, run_commands, diff_commands, report_commands, test_commands, lsp_commands,
+            scale_commands)
 
 
 def version_text() -> str:

@@ -34,7 +34,8 @@ def register(commands) -> None:
     replay.add_argument("paths", nargs="*", metavar="PATH",
                         help="program files or folders (default: the configured `paths`; e.g. journeys/)")
     replay.add_argument("--events", nargs="+", required=True, metavar="LOG",
-                        help="JSONL or .jsonl.gz logs, read in time order (e.g. --events out/events.jsonl)")
+                        help="JSONL, .jsonl.gz or Parquet logs, or folders of them, read in time order "
+                             "(e.g. --events out/events.jsonl)")
     replay.add_argument("--until", metavar="T",
                         help="stop the clock at this RFC 3339 time (e.g. --until 2026-11-20T00:00:00Z)")
     replay.add_argument("--out", metavar="DIR", default="out/replay", help="output folder (e.g. --out out/run1)")
@@ -49,6 +50,12 @@ def register(commands) -> None:
                         help="brute-force reference replay: every segment at every record and candidate instant, "
                              "no shortcuts (slow; for tests of the fast path)")
     replay.add_argument("--html", action="store_true", help="also write DIR/report.html (docs/report.md)")
+    replay.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help="local processes, or Apache Spark (the spark extra; docs/scale.md); the same bytes")
+    replay.add_argument("--master", metavar="URL", help="with --engine spark: the Spark master (default local[*]; "
+                        "e.g. --master local[2], spark://host:7077, yarn)")
+    replay.add_argument("--partitioned", action="store_true", help="with --engine spark: write sorted parts and "
+                        "manifest.json instead of the single files (merge them with `journeylang merge-outputs`)")
     add_format(replay)
     add_config(replay, selection=False)
 
@@ -144,6 +151,12 @@ def _replay_inputs(args) -> tuple[Optional[int], Optional[int]]:
         except ValueError as exc:
             print(f"journeylang: --until: {exc}", file=sys.stderr)
             return None, EXIT_USAGE
+    from ..runtime.services.parquet_log import expand_logs
+    try:   # a folder (an AEP export) is its Parquet / JSONL files, in name order
+        args.events = expand_logs(args.events)
+    except OSError as exc:
+        print(f"journeylang: {exc}", file=sys.stderr)
+        return None, EXIT_INPUT
     problem = check_readable(args.events)
     if problem:
         print(f"journeylang: {problem}", file=sys.stderr)
@@ -160,14 +173,20 @@ def cmd_replay(args) -> int:
     analysis = checked(program_paths(args))
     if analysis is None:
         return EXIT_INPUT
+    if args.engine != "spark" and (args.master or args.partitioned):
+        raise Stop(EXIT_USAGE, "journeylang: --master and --partitioned go with --engine spark")
     until, problem = _replay_inputs(args)
     if problem is not None:
         return problem
     workers = args.workers or default_workers(args.events)
     progress = _ProgressBar() if sys.stderr.isatty() else None   # a progress bar only on a terminal
     try:
-        report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress,
-                        reference=args.reference)
+        if args.engine == "spark":   # journeylang[spark] (cli/scale_commands.py)
+            from .scale_commands import replay_on_spark
+            report = replay_on_spark(analysis, args, until)
+        else:
+            report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress,
+                            reference=args.reference)
     except EngineError as exc:
         print(f"journeylang: replay failed: {exc}; {args.out} keeps its previous outputs", file=sys.stderr)
         return EXIT_INPUT

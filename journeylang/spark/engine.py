@@ -34,7 +34,8 @@ from ..syntax.literals import format_timestamp, parse_timestamp
 from .errors import SparkReplayError
 from .executor import OUT_SCHEMA, REPORT, replay_partitions
 from .inputs import LogFile, log_files
-from .manifest import MANIFEST, local_parts, manifest_bytes, manifest_document, merge_into
+from ..runtime.services.annotate import annotate_outputs
+from .manifest import MANIFEST, annotation_of, local_parts, manifest_bytes, manifest_document, merge_into
 from .reading import read_lines
 from .stages import prepare
 
@@ -58,15 +59,19 @@ def replay_program(spark, program_path, events, out: str, *, until=None, partiti
             until = parse_timestamp(until)
         except ValueError as exc:
             raise SparkReplayError(f"until: {exc}") from None
-    return run(spark, analysis, events, until, out, partitions=partitions, partitioned=partitioned)[0]
+    return run(spark, analysis, events, until, out, partitions=partitions, partitioned=partitioned,
+               annotate=True)[0]
 
 
 def run(spark, analysis, events, until: Optional[int], out: str, *, partitions: Optional[int] = None,
-        partitioned: Optional[bool] = None) -> tuple[dict, dict]:
-    """(report, facts about the run: partitions, dedup rounds, links, single-partition fallback)."""
+        partitioned: Optional[bool] = None, annotate: bool = False) -> tuple[dict, dict]:
+    """(report, facts about the run: partitions, dedup rounds, links, single-partition fallback).
+    `annotate`: label nodes and record the program as `journeylang replay` does (in the merged
+    files, or through the manifest when partitioned); the CLI annotates merged files itself."""
     local = is_local(out)
     if partitioned is None:
         partitioned = not local
+    annotation = annotation_of(analysis) if annotate and partitioned else None
     if not local and not partitioned:
         raise SparkReplayError(f"{out} is not a local folder: write the partitioned form there "
                                "(partitioned=True) and merge a local copy (journeylang merge-outputs)")
@@ -77,19 +82,23 @@ def run(spark, analysis, events, until: Optional[int], out: str, *, partitions: 
             parts = os.path.join(os.path.abspath(work.path), "parts")
             report, facts = _job(spark, analysis, events, until, "file://" + parts, partitions, work.path)
             files = local_parts(parts, work.path)
-            document = manifest_document(files, report, facts["partitions"], facts["rounds"])
+            document = manifest_document(files, report, facts["partitions"], facts["rounds"],
+                                         annotation if partitioned else None)
             if partitioned:
                 _commit_partitioned(folder, work.path, document)
             else:
                 merge_into(work.path, document, work.path)
                 work.commit()
+                if annotate:
+                    annotate_outputs(folder, analysis)
         return report, facts
     parts = out.rstrip("/") + "/parts"
     with tempfile.TemporaryDirectory(prefix="journeylang-spark-") as scratch:
         report, facts = _job(spark, analysis, events, until, parts, partitions, scratch)
     files = _hadoop_parts(spark, parts, out.rstrip("/"))
     _hadoop_write(spark, out.rstrip("/") + "/" + MANIFEST,
-                  manifest_bytes(manifest_document(files, report, facts["partitions"], facts["rounds"])))
+                  manifest_bytes(manifest_document(files, report, facts["partitions"], facts["rounds"],
+                                                   annotation)))
     return report, facts
 
 

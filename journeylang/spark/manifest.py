@@ -8,6 +8,9 @@ Produces: `actions.jsonl`, `trace.jsonl`, `segments.jsonl`, `identities.jsonl`,
 `rejected.jsonl` and `report.json` in a target folder — byte-identical to a one-process
 replay of the same program and log — by a k-way merge of each file's parts
 (`order.merge_keyed`: streaming, one line per part in memory).
+When the manifest carries an `annotation` (a replay from the command line or the API),
+the merged files get the node locations and labels and report.json the program record,
+as `journeylang replay` writes them (`runtime/services/annotate.py`).
 Guarantees: the target is written through `engines.outputs_folder.OutputFolder` (lock,
 partial folder, report.json last), so it never looks complete when it is not; a missing
 part or a manifest of another format is a `SparkReplayError`, and the target keeps its
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 import json
 import os
+from types import SimpleNamespace
+from typing import Optional
 
 from ..runtime.engines.order import merge_keyed
 from ..runtime.engines.outputs_folder import OutputFolder
+from ..runtime.services.annotate import annotate_outputs, node_table
 from ..runtime.services.outputs import FILES, write_report
 from .errors import SparkReplayError
 
@@ -29,14 +35,33 @@ VERSION = 1
 MANIFEST = "manifest.json"
 
 
-def manifest_document(files: dict[str, list[str]], report: dict, partitions: int, rounds: int) -> dict:
-    """`files`: output name -> part paths relative to the folder, in name order."""
-    return {"format": FORMAT, "version": VERSION, "files": {name: files.get(name, []) for name in FILES},
-            "partitions": partitions, "dedup_rounds": rounds, "report": report}
+def manifest_document(files: dict[str, list[str]], report: dict, partitions: int, rounds: int,
+                      annotation: Optional[dict] = None) -> dict:
+    """`files`: output name -> part paths relative to the folder, in name order.
+    `annotation` (`annotation_of`): what the merge needs to label nodes as `replay` does."""
+    document = {"format": FORMAT, "version": VERSION, "files": {name: files.get(name, []) for name in FILES},
+                "partitions": partitions, "dedup_rounds": rounds, "report": report}
+    if annotation is not None:
+        document["annotation"] = annotation
+    return document
+
+
+def annotation_of(analysis) -> dict:
+    """The node table and the program's files (paths and texts) that `annotate_outputs`
+    reads, so the merge labels nodes and records the program exactly as `replay` does."""
+    table = node_table(analysis)
+    return {"nodes": [[journey, node, where] for (journey, node), where in sorted(table.items())],
+            "files": [[source.path, source.text] for source in sorted(analysis.program.files, key=lambda f: f.path)]}
+
+
+def _annotate(target: str, annotation: dict) -> None:
+    table = {(journey, node): where for journey, node, where in annotation["nodes"]}
+    files = [SimpleNamespace(path=path, text=text) for path, text in annotation["files"]]
+    annotate_outputs(target, SimpleNamespace(program=SimpleNamespace(files=files)), table)
 
 
 def manifest_bytes(document: dict) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+    return (json.dumps(document, indent=2) + "\n").encode()   # key order kept: the annotation's objects
 
 
 def read_manifest(folder: str) -> dict:
@@ -79,6 +104,8 @@ def merge_partitioned(folder: str, target: str) -> dict:
     with OutputFolder(target) as work:
         merge_into(folder, document, work.path)
         work.commit()
+        if isinstance(document.get("annotation"), dict):
+            _annotate(target, document["annotation"])
     return document["report"]
 
 
