@@ -51,7 +51,8 @@ def register(commands) -> None:
                              "no shortcuts (slow; for tests of the fast path)")
     replay.add_argument("--html", action="store_true", help="also write DIR/report.html (docs/report.md)")
     replay.add_argument("--engine", choices=("local", "spark"), default="local",
-                        help="local processes, or Apache Spark (the spark extra; docs/scale.md); the same bytes")
+                        help="local processes, or Apache Spark (the spark extra; docs/scale.md); the same bytes "
+                             "(e.g. --engine spark)")
     replay.add_argument("--master", metavar="URL", help="with --engine spark: the Spark master (default local[*]; "
                         "e.g. --master local[2], spark://host:7077, yarn)")
     replay.add_argument("--partitioned", action="store_true", help="with --engine spark: write sorted parts and "
