@@ -11,16 +11,16 @@ Guarantees: the same decisions, rejections (same order, same reasons) and identi
 components as `LogReader` + `LogSplit`: every line of a range is peeked and validated by
 the same functions (`eventlog.py`), and the coordinator takes the ranges' results in log
 order — by key, then file, then line — through one union-find, exactly as the serial pass.
-Memory: the coordinator keeps the exact `_id` set, the union-find over identities and 1+4
+Memory: the coordinator keeps the `_id` set (16 bytes per table slot), the union-find over identities and 1+4
 bytes per line; the per-range results stream through spill files that are removed.
 """
 from __future__ import annotations
 
 import gc
 import heapq
-import pickle
 import multiprocessing
 import os
+import pickle
 import zlib
 from array import array
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from ..services.eventlog import LogReader, _peek_ts, rejection_text, validate
+from ..services.idset import IdSet
 from ..services.parquet_log import is_parquet
 from .errors import EngineError
 
@@ -199,11 +200,10 @@ def _join(paths, until, partitions, streams, sizes) -> ScanSplit:
         if ts is None:
             reader.reject(index, number, a, b)
             continue
-        if a in seen_ids:
+        if not seen_ids.add(a):
             duplicates.setdefault(index, {})[number] = len(reader.rejections)
             reader.reject(index, number, "duplicate id", b"")
             continue
-        seen_ids.add(a)
         ids = []
         for identity in b:
             found = names.get(identity)
@@ -227,7 +227,7 @@ def _join(paths, until, partitions, streams, sizes) -> ScanSplit:
         records += 1
         last_ts = ts
     _duplicate_texts(reader, duplicates)
-    reader.seen_ids = set()   # not needed past the join: the workers fork without it
+    reader.seen_ids = IdSet()   # not needed past the join: the workers fork without it
     text = list(names)
     part_of_root: dict[int, int] = {}
     part = bytearray(len(parent))

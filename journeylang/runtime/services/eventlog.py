@@ -19,6 +19,7 @@ from typing import Iterator, Optional, Union
 import orjson
 
 from ...syntax.literals import parse_timestamp
+from .idset import IdSet
 from .parquet_log import is_parquet, open_rows
 
 MAX_LINE_BYTES = 1_000_000
@@ -185,7 +186,7 @@ class LogReader:
         self.paths = paths
         self.until = until  # records after this instant are not taken (nor counted as read)
         self.rejections: list[Rejection] = []
-        self.seen_ids: set[str] = set()
+        self.seen_ids = IdSet()   # `_id` dedup by 127-bit fingerprints (`idset.py`)
         self.read = 0
 
     def _lines(self, index: int) -> Iterator[tuple]:
@@ -266,10 +267,9 @@ class LogReader:
                 continue
             ts, data, identities = result
             record_id = data["_id"]
-            if record_id in seen_ids:
+            if not seen_ids.add(record_id):
                 self.reject(index, number, "duplicate id", raw)
                 continue
-            seen_ids.add(record_id)
             yield LogRecord(ts, index, number, data, identities), raw
 
     def reject(self, index: int, number: int, reason: str, raw: bytes) -> None:
