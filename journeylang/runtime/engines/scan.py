@@ -11,8 +11,10 @@ Guarantees: the same decisions, rejections (same order, same reasons) and identi
 components as `LogReader` + `LogSplit`: every line of a range is peeked and validated by
 the same functions (`eventlog.py`), and the coordinator takes the ranges' results in log
 order — by key, then file, then line — through one union-find, exactly as the serial pass.
-Memory: the coordinator keeps the `_id` set (16 bytes per table slot), the union-find over identities and 1+4
-bytes per line; the per-range results stream through spill files that are removed.
+Memory: the join runs in a scan process, which holds the `_id` set (`idset.py`), the
+union-find over identities and 5 bytes per line, and exits; the coordinator receives 1 byte
+per line and the rejections, so the replay workers it forks next inherit none of the rest.
+The per-range results stream through spill files that are removed.
 """
 from __future__ import annotations
 
@@ -135,42 +137,49 @@ def scan_split(paths: list[str], until: Optional[int], processes: int, partition
         return None
     spills = [os.path.join(folder, f"scan-{n}.spill") for n in range(len(ranges))]
     try:
-        try:
-            with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [pool.submit(_scan_range, paths[i], a, b, spill) for (i, a, b), spill in zip(ranges, spills)]
-                summaries = [future.result() for future in futures]
-        except BrokenProcessPool:
-            raise EngineError("a scan process of the partitioning pass died") from None
-        except OSError as exc:
-            raise EngineError(f"the partitioning pass could not read the logs: {exc}") from None
-        except Exception as exc:   # a scan process failed: the run fails with its reason, never a traceback
-            raise EngineError(f"a scan process of the partitioning pass failed: {type(exc).__name__}: {exc}") from None
-        per_file: dict[int, list] = {}
-        for (index, _, _), spill, summary in zip(ranges, spills, summaries):
-            per_file.setdefault(index, []).append((spill, summary))
-        streams, sizes = [], {}
-        for index in range(len(paths)):
-            parts, offset, last = [], 0, None
-            for spill, (lines, ordered, first, final) in per_file.get(index, []):
-                if not ordered or (first is not None and last is not None and first < last):
-                    return None        # not in timestamp order: sorted in memory by the serial pass
-                if final is not None:
-                    last = final
-                parts.append((spill, offset))
-                offset += lines
-            sizes[index] = offset
-            streams.append(_file_stream(index, parts))
-        was_enabled = gc.isenabled()
-        gc.disable()      # millions of small long-lived containers: see `Runtime.run`
-        try:
-            return _join(paths, until, partitions, streams, sizes)
-        finally:
-            if was_enabled:
-                gc.enable()
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_scan_range, paths[i], a, b, spill) for (i, a, b), spill in zip(ranges, spills)]
+            summaries = [_result(future) for future in futures]
+            per_file: dict[int, list] = {}
+            for (index, _, _), spill, summary in zip(ranges, spills, summaries):
+                per_file.setdefault(index, []).append((spill, summary))
+            plan, sizes = [], {}
+            for index in range(len(paths)):
+                parts, offset, last = [], 0, None
+                for spill, (lines, ordered, first, final) in per_file.get(index, []):
+                    if not ordered or (first is not None and last is not None and first < last):
+                        return None        # not in timestamp order: sorted in memory by the serial pass
+                    if final is not None:
+                        last = final
+                    parts.append((spill, offset))
+                    offset += lines
+                sizes[index] = offset
+                plan.append(parts)
+            # the join runs in a scan process too: the `_id` set and the union-find live and
+            # die there, so the coordinator stays small and the replay workers it forks next
+            # inherit none of it; what comes back is one byte per line and the rejections
+            return _result(pool.submit(_join_in_child, paths, until, partitions, plan, sizes))
     finally:
         for spill in spills:
             if os.path.exists(spill):
                 os.remove(spill)
+
+
+def _result(future):
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise EngineError("a scan process of the partitioning pass died") from None
+    except OSError as exc:
+        raise EngineError(f"the partitioning pass could not read the logs: {exc}") from None
+    except Exception as exc:   # a scan process failed: the run fails with its reason, never a traceback
+        raise EngineError(f"a scan process of the partitioning pass failed: {type(exc).__name__}: {exc}") from None
+
+
+def _join_in_child(paths, until, partitions, plan, sizes) -> ScanSplit:
+    gc.disable()      # millions of small long-lived containers: see `Runtime.run`
+    streams = [_file_stream(index, parts) for index, parts in enumerate(plan)]
+    return _join(paths, until, partitions, streams, sizes)
 
 
 def _join(paths, until, partitions, streams, sizes) -> ScanSplit:
@@ -227,7 +236,7 @@ def _join(paths, until, partitions, streams, sizes) -> ScanSplit:
         records += 1
         last_ts = ts
     _duplicate_texts(reader, duplicates)
-    reader.seen_ids = IdSet()   # not needed past the join: the workers fork without it
+    reader.seen_ids = IdSet()   # not needed past the join (and not sent back)
     text = list(names)
     part_of_root: dict[int, int] = {}
     part = bytearray(len(parent))
