@@ -245,6 +245,7 @@ def _slow_runtime(monkeypatch) -> None:
     def init(self, program, compiler):
         original(self, program, compiler)
         self.state_readers = list(self.streaming)
+        self.last_exit = {}      # every window exit of `has last ... as A` gets its timer
     monkeypatch.setattr(S.SegmentEngine, "__init__", init)
 
 

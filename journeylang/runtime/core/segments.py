@@ -98,6 +98,13 @@ class SegmentEngine:
             for node in A.walk(self.decls[name]):
                 if _latest_only(node):
                     self.latest_only[id(node.pattern)] = _standalone_matcher(node.pattern, compiler)
+        # `has last P as A` over a window: of the events leaving the window only the latest
+        # match can change what the pattern returns, so the other exits need no timer
+        self.last_exit: dict[int, object] = {}
+        for name in self.streaming:
+            for node in A.walk(self.decls[name]):
+                if _last_in_window(node):
+                    self.last_exit[id(node.pattern)] = _standalone_matcher(node.pattern, compiler)
         # segments whose truth moves with `now` through comparisons whose flip instants can be
         # computed (`compile/now_terms.py`): each evaluation schedules the next flip; and the
         # segments that read `now` in other ways: re-evaluated at every record of the profile
@@ -268,8 +275,16 @@ class SegmentEngine:
                         mask = change if best is None or instant < best else mask | change
                         best = instant
                 continue
+            last_matcher = self.last_exit.get(id(pattern))
             # per window edge: the first event (lists are sorted by time) whose edge is still ahead
             for offset, is_enter in window_boundaries(pattern, 0):
+                if last_matcher is not None and not is_enter:
+                    instant = _latest_exit(lists, last_matcher, profile, now, pattern, offset)
+                    if instant is not None and (best is None or instant <= best):
+                        change = polarity.boundary_mask(pattern, False)
+                        mask = change if best is None or instant < best else mask | change
+                        best = instant
+                    continue
                 for events in lists:
                     edge = now - offset
                     if len(events) >= state.BISECT_MIN_LEN:
@@ -326,6 +341,40 @@ def _group_by_type(patterns: list[A.EventPattern]) -> dict[str, list[A.EventPatt
 
 def _ts(event) -> int:
     return event.ts
+
+
+def _last_in_window(node) -> bool:
+    """`has last P [as A]` with `between` or `within` (no `after`, no `before`) and a
+    `where` that reads only the candidate event."""
+    if not isinstance(node, A.HistoryPred) or node.kind != "has" or node.quantifier != "last":
+        return False
+    pattern = node.pattern
+    if pattern.after is not None or pattern.before is not None:
+        return False
+    if pattern.between is None and pattern.within is None:
+        return False
+    return _reads_only_candidate(pattern)
+
+
+def _latest_exit(lists, matcher, profile, now: int, pattern: A.EventPattern, offset: int) -> Optional[int]:
+    """The instant the latest match that has entered the window by `now` leaves it, when
+    that is after `now` (a later match enters the window at its own enter boundary)."""
+    near = pattern.between[1].ms if pattern.between is not None else 0
+    edge = now - near
+    latest = None
+    for events in lists:
+        for index in range(len(events) - 1, -1, -1):
+            event = events[index]
+            if event.ts > edge:
+                continue
+            if latest is not None and (event.ts, event.seq) <= (latest.ts, latest.seq):
+                break
+            if matcher(profile, event):
+                latest = event
+                break
+    if latest is None or latest.ts + offset <= now:
+        return None
+    return latest.ts + offset
 
 
 def _latest_only(node) -> bool:
