@@ -52,13 +52,15 @@ def replay_on_spark(analysis, args, until) -> dict:
     `--partitioned` the partitioned form is written instead and the command ends here
     (`Stop` with exit 0: there is no report.json to summarise). Raises `EngineError`."""
     from ..spark.engine import run
-    from ..spark.session import start_session
-    spark = start_session(args.master or "local[*]")
+    from ..spark.session import active_session, start_session
+    existing = active_session()   # a session already running in this process (a notebook, tests) is reused
+    spark = existing or start_session(args.master or "local[*]")
     try:
         report, facts = run(spark, analysis, args.events, until, args.out, partitioned=args.partitioned,
                             annotate=args.partitioned)   # merged files: cmd_replay annotates them
     finally:
-        spark.stop()
+        if existing is None:
+            spark.stop()
     if args.partitioned:
         raise Stop(EXIT_OK, f"partitioned outputs of {facts['partitions']} partitions in {args.out}/ "
                             f"(manifest.json); `journeylang merge-outputs {args.out}` writes the single files")

@@ -170,11 +170,24 @@ def _replay_stage(spark, prepared, payload, until, count: int, parts_uri: str) -
                 .mapInArrow(task, OUT_SCHEMA, barrier=True))
     (replayed.sortWithinPartitions("name", "value").write.mode("overwrite").option("partitionOverwriteMode", "dynamic")
      .partitionBy("name").text(parts_uri))
-    rows = spark.read.text(parts_uri + f"/name={REPORT}").collect()
-    parts = [orjson.loads(row["value"]) for row in rows]
+    parts = [orjson.loads(line) for line in _report_lines(spark, parts_uri + f"/name={REPORT}")]
     if any(p.get("unsettled") for p in parts):
         return None
     return sorted(parts, key=lambda p: p["partition"])
+
+
+def _report_lines(spark, uri: str) -> list[bytes]:
+    """The partitions' `_report` rows (one per partition): read directly from a local folder,
+    through Spark from any other."""
+    if uri.startswith("file://"):
+        folder = uri[len("file://"):]
+        lines = []
+        for name in sorted(os.listdir(folder)):
+            if not name.startswith((".", "_")):
+                with open(os.path.join(folder, name), "rb") as handle:
+                    lines.extend(line for line in handle.read().splitlines() if line)
+        return lines
+    return [row["value"].encode() for row in spark.read.text(uri).collect()]
 
 
 def _empty_part(analysis, until) -> dict:

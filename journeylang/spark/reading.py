@@ -5,7 +5,8 @@ bytes per row, so a file is read by one task: files larger than 2 GB must be spl
 Produces: a DataFrame with one row per non-blank line (a Parquet row counts as a line):
 `key` (the line's place in log order: its timestamp, or for a line that is rejected the
 reader's placement of it), `file` (position in the file list), `line` (line or row number),
-`raw` (the line's bytes), `reason` (why it is rejected, or null), and for accepted lines
+`raw` (the line's bytes), `reason` (why it is rejected, or null) and its `kind`
+(`outputs.reason_kind`: the reason without the values it quotes), and for accepted lines
 `rid` (`_id`), `ts`, `first` (the first identity) and `idents` (all, canonical order).
 Guarantees: each file is read by `eventlog.LogReader` itself (on a temporary local copy in
 the executor), so ordering, validation and reasons are the local replay's; only the
@@ -18,7 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-LINES_SCHEMA = ("key long, file int, line long, raw binary, reason string, rid string, ts long, "
+LINES_SCHEMA = ("key long, file int, line long, raw binary, reason string, kind string, rid string, ts long, "
                 "first string, idents array<string>")
 _ROWS = 8_192
 
@@ -63,13 +64,14 @@ def read_lines(spark, files):
 
 def _arrow_schema(pa):
     return pa.schema([("key", pa.int64()), ("file", pa.int32()), ("line", pa.int64()), ("raw", pa.binary()),
-                      ("reason", pa.string()), ("rid", pa.string()), ("ts", pa.int64()), ("first", pa.string()),
+                      ("reason", pa.string()), ("kind", pa.string()), ("rid", pa.string()), ("ts", pa.int64()), ("first", pa.string()),
                       ("idents", pa.list_(pa.string()))])
 
 
 def _file_rows(pa, schema, reader, number: int):
     columns: dict[str, list] = {name: [] for name in schema.names}
-    key, file_, line, raw_, reason, rid, ts_, first, idents = (columns[n] for n in schema.names)
+    from ..runtime.services.outputs import reason_kind
+    key, file_, line, raw_, reason, kind, rid, ts_, first, idents = (columns[n] for n in schema.names)
     for k, _, line_number, raw, result in reader._stream(0):   # the local reader's own file pass
         key.append(k)
         file_.append(number)
@@ -77,6 +79,7 @@ def _file_rows(pa, schema, reader, number: int):
         raw_.append(raw)
         if type(result) is str:
             reason.append(result)
+            kind.append(reason_kind(result))
             rid.append(None)
             ts_.append(None)
             first.append(None)
@@ -84,6 +87,7 @@ def _file_rows(pa, schema, reader, number: int):
         else:
             ts, data, identities = result
             reason.append(None)
+            kind.append(None)
             rid.append(data["_id"])
             ts_.append(ts)
             first.append(identities[0])

@@ -29,6 +29,15 @@ def unavailable() -> Optional[str]:
     return None
 
 
+def active_session():
+    """The SparkSession already running in this process, or None (also without pyspark)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    return SparkSession.getActiveSession()
+
+
 def start_session(master: str = "local[*]", app_name: str = "journeylang replay"):
     """Get or create the session the CLI replays with."""
     problem = unavailable()

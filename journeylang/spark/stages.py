@@ -44,21 +44,27 @@ def prepare(spark, lines, until: Optional[int], names: list[str]) -> Prepared:
 
     if until is not None:
         lines = lines.where(F.col("key") <= F.lit(until))
-    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
-    valid = lines.where(F.col("reason").isNull())
     first_of_id = Window.partitionBy("rid").orderBy("key", "file", "line")
-    ranked = valid.withColumn("copy", F.row_number().over(first_of_id)).persist(StorageLevel.MEMORY_AND_DISK)
-    accepted = ranked.where(F.col("copy") == 1)
-    duplicates = ranked.where(F.col("copy") > 1).withColumn("reason", F.lit("duplicate id"))
-    bad = lines.where(F.col("reason").isNotNull())
-    rejected_rows = bad.select("key", "file", "line", "raw", "reason").unionByName(
-        duplicates.select("key", "file", "line", "raw", "reason"))
-    rejected = _rejection_lines(rejected_rows, names)
+    ranked = lines.withColumn("copy", F.when(F.col("reason").isNull(), F.row_number().over(first_of_id)))
+    duplicate = F.col("copy") > 1
+    ranked = (ranked.withColumn("reason", F.when(duplicate, F.lit("duplicate id")).otherwise(F.col("reason")))
+              .withColumn("kind", F.when(duplicate, F.lit("duplicate id")).otherwise(F.col("kind"))))
+    ranked = ranked.persist(StorageLevel.MEMORY_AND_DISK)
+    accepted = ranked.where(F.col("reason").isNull())
+    rejected = _rejection_lines(ranked.where(F.col("reason").isNotNull())
+                                .select("key", "file", "line", "raw", "reason"), names)
 
-    totals = lines.agg(F.count(F.lit(1)).alias("read")).collect()[0]
-    stats = accepted.agg(F.count(F.lit(1)).alias("records"), F.max("ts").alias("last")).collect()[0]
-    kinds = {row["kind"]: row["n"] for row in
-             rejected.groupBy("kind").agg(F.count(F.lit(1)).alias("n")).collect()}
+    # one job for every number the driver needs: per outcome (null: accepted; else the
+    # reason's kind) the lines and the latest record time
+    kinds: dict[str, int] = {}
+    read = records = 0
+    last_ts = None
+    for row in ranked.groupBy("kind").agg(F.count(F.lit(1)).alias("n"), F.max("ts").alias("last")).collect():
+        read += row["n"]
+        if row["kind"] is None:
+            records, last_ts = row["n"], row["last"]
+        else:
+            kinds[row["kind"]] = kinds.get(row["kind"], 0) + row["n"]
 
     links = (accepted.where(F.size("idents") > 1)
              .select("first", F.explode(F.slice("idents", 2, 1 << 20)).alias("other"))
@@ -70,8 +76,7 @@ def prepare(spark, lines, until: Optional[int], names: list[str]) -> Prepared:
         accepted = accepted.join(F.broadcast(table), accepted["first"] == table["identity"], "left")
         comp = F.coalesce(F.col("root"), F.col("first"))
     accepted = accepted.select(comp.alias("comp"), "ts", "file", "line", "raw")
-    return Prepared(accepted, rejected.select("value"), totals["read"], stats["records"], stats["last"], kinds,
-                    len(links), (lines, ranked))
+    return Prepared(accepted, rejected, read, records, last_ts, kinds, len(links), (ranked,))
 
 
 def _components(links: list[tuple[str, str]]) -> dict[str, str]:
@@ -98,21 +103,20 @@ def _components(links: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def _rejection_lines(rows, names: list[str]):
-    """rejected.jsonl lines keyed by their place in reading order, and their reason kinds."""
+    """rejected.jsonl lines keyed by their place in reading order."""
     def lines(batches):
         import orjson
         import pyarrow as pa
         from ..runtime.services.eventlog import Rejection, rejection_text
-        from ..runtime.services.outputs import reason_kind, rejection_record
+        from ..runtime.services.outputs import rejection_record
         for batch in batches:
             data = batch.to_pydict()
-            values, kinds = [], []
+            values = []
             for key, file_, line, raw, reason in zip(data["key"], data["file"], data["line"], data["raw"],
                                                      data["reason"]):
                 record = rejection_record(Rejection(names[file_], line, reason, rejection_text(raw)))
                 order = f"{key + _OFFSET:016x}{file_:04x}{line:010x}"
                 values.append(order + "\t" + orjson.dumps(record).decode())
-                kinds.append(reason_kind(reason))
-            yield pa.RecordBatch.from_pydict({"value": values, "kind": kinds})
+            yield pa.RecordBatch.from_pydict({"value": values})
 
-    return rows.mapInArrow(lines, "value string, kind string")
+    return rows.mapInArrow(lines, "value string")

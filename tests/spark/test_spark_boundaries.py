@@ -1,0 +1,74 @@
+"""What holds without Spark: the core never imports pyspark, a missing extra or Java is a
+one-line error, and merge-outputs refuses folders that are not partitioned outputs.
+(No SparkSession here: these run on every machine.)"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from journeylang.cli.main import main
+from journeylang.spark import session
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "journeylang"
+
+
+def test_only_the_spark_subpackage_imports_pyspark():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.is_relative_to(PACKAGE / "spark"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(name.split(".")[0] == "pyspark" for name in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, f"pyspark imported outside journeylang/spark: {offenders}"
+
+
+def test_importing_the_cli_and_the_spark_package_loads_no_pyspark():
+    code = ("import sys, journeylang.runtime.engines, journeylang.spark, journeylang.spark.manifest; "
+            "from journeylang.cli.main import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j', 'pandas')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_without_java_the_spark_engine_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert "Java 17" in session.unavailable() or "spark extra" in session.unavailable()
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"_id": "1", "timestamp": "2026-10-01T00:00:00Z", "eventType": "a.b", '
+                   '"identityMap": {"Email": [{"id": "a@b.c"}]}}\n')
+    env = dict(os.environ, PATH=str(tmp_path))
+    env.pop("JAVA_HOME", None)
+    result = subprocess.run([sys.executable, "-m", "journeylang.cli", "replay", str(ROOT / "journeys"), "--events",
+                             str(log), "--out", str(tmp_path / "out"), "--engine", "spark"],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 1, result.stderr
+    assert "the spark engine needs" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_spark_options_need_the_spark_engine(tmp_path, capsys):
+    log = tmp_path / "log.jsonl"
+    log.write_text("")
+    assert main(["replay", str(ROOT / "journeys"), "--events", str(log), "--master", "local[2]",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "--engine spark" in capsys.readouterr().err
+
+
+def test_merge_outputs_refuses_what_is_not_partitioned_outputs(tmp_path, capsys):
+    assert main(["merge-outputs", str(tmp_path)]) == 1
+    assert "no manifest.json" in capsys.readouterr().err
+    (tmp_path / "manifest.json").write_text(json.dumps({"format": "something else"}))
+    assert main(["merge-outputs", str(tmp_path)]) == 1
+    assert "not a journeylang manifest" in capsys.readouterr().err
+    (tmp_path / "manifest.json").write_text("{broken")
+    assert main(["merge-outputs", str(tmp_path)]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
