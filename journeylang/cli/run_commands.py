@@ -194,7 +194,8 @@ def cmd_replay(args) -> int:
     finally:
         if progress is not None:
             progress.close()
-    annotate_outputs(args.out, analysis)   # node locations and labels; the program in report.json
+    if args.engine == "spark":   # the local engines annotate before their outputs are moved into place
+        annotate_outputs(args.out, analysis)
     with open(os.path.join(args.out, "report.json"), "rb") as handle:
         report = json.loads(handle.read())
     if args.format == "json":

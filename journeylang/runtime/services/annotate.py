@@ -62,6 +62,8 @@ def _decorate_line(line: bytes, encoded: dict[tuple[bytes, bytes], bytes]) -> by
     journey_end = line.find(b'"', journey_start)
     node_start = node_at + 8
     node_end = line.find(b'"', node_start)
+    if line.startswith(b',"where":', node_end + 1):
+        return line       # annotated already: the pass is idempotent
     where = encoded.get((line[journey_start:journey_end], line[node_start:node_end]))
     if where is None:
         return line
@@ -77,8 +79,10 @@ def _rewrite(path: str, encoded: dict) -> None:
     os.replace(temporary, path)
 
 
-def annotate_outputs(out_dir: str, analysis, table: Optional[dict] = None) -> None:
-    """Add node locations and labels to the folder's outputs and the program to its report."""
+def annotate_outputs(out_dir: str, analysis, table: Optional[dict] = None, relative_to: Optional[str] = None) -> None:
+    """Add node locations and labels to the folder's outputs and the program to its report.
+    `relative_to`: the folder the program's paths are recorded relative to, when the
+    outputs are still in a partial folder inside it (default `out_dir`)."""
     table = table if table is not None else node_table(analysis)
     encoded = {(journey.encode(), node.encode()): orjson.dumps(where) for (journey, node), where in table.items()}
     for name in ANNOTATED:
@@ -95,7 +99,7 @@ def annotate_outputs(out_dir: str, analysis, table: Optional[dict] = None) -> No
                           sorted(table.items(), key=lambda kv: (kv[0][0], int(kv[0][1][1:])
                                                                 if kv[0][1][1:].isdigit() else 0))
                           if name == journey}
-    report["program"] = program_record(analysis, out_dir)
+    report["program"] = program_record(analysis, relative_to or out_dir)
     temporary = report_path + ".annotating"
     with open(temporary, "wb") as handle:
         handle.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
