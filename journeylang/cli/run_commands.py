@@ -169,7 +169,6 @@ def cmd_replay(args) -> int:
     import json
 
     from ..runtime.engines import EngineError, replay
-    from ..runtime.services.annotate import annotate_outputs
     from ..runtime.services.outputs import summary_text
     analysis = checked(program_paths(args))
     if analysis is None:
@@ -194,8 +193,6 @@ def cmd_replay(args) -> int:
     finally:
         if progress is not None:
             progress.close()
-    if args.engine == "spark":   # the local engines annotate before their outputs are moved into place
-        annotate_outputs(args.out, analysis)
     with open(os.path.join(args.out, "report.json"), "rb") as handle:
         report = json.loads(handle.read())
     if args.format == "json":

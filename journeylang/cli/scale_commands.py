@@ -56,8 +56,7 @@ def replay_on_spark(analysis, args, until) -> dict:
     existing = active_session()   # a session already running in this process (a notebook, tests) is reused
     spark = existing or start_session(args.master or "local[*]")
     try:
-        report, facts = run(spark, analysis, args.events, until, args.out, partitioned=args.partitioned,
-                            annotate=args.partitioned)   # merged files: cmd_replay annotates them
+        report, facts = run(spark, analysis, args.events, until, args.out, partitioned=args.partitioned)
     finally:
         if existing is None:
             spark.stop()

@@ -43,7 +43,9 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def is_local(path: str) -> bool:
-    return not _SCHEME.match(path) or path.startswith("file:")
+    """A plain local folder. A URI — `file:` ones too — is written through Hadoop's
+    FileSystem API (partitioned form only), as on a cluster."""
+    return not _SCHEME.match(path)
 
 
 def replay_program(spark, program_path, events, out: str, *, until=None, partitions=None, partitioned=None) -> dict:
@@ -59,25 +61,25 @@ def replay_program(spark, program_path, events, out: str, *, until=None, partiti
             until = parse_timestamp(until)
         except ValueError as exc:
             raise SparkReplayError(f"until: {exc}") from None
-    return run(spark, analysis, events, until, out, partitions=partitions, partitioned=partitioned,
-               annotate=True)[0]
+    return run(spark, analysis, events, until, out, partitions=partitions, partitioned=partitioned)[0]
 
 
 def run(spark, analysis, events, until: Optional[int], out: str, *, partitions: Optional[int] = None,
-        partitioned: Optional[bool] = None, annotate: bool = False) -> tuple[dict, dict]:
+        partitioned: Optional[bool] = None) -> tuple[dict, dict]:
     """(report, facts about the run: partitions, dedup rounds, links, single-partition fallback).
-    `annotate`: label nodes and record the program as `journeylang replay` does (in the merged
-    files, or through the manifest when partitioned); the CLI annotates merged files itself."""
+    Nodes are labelled and the program recorded as `journeylang replay` does
+    (`services/annotate.py`): in the merged files before they are moved into place, or by
+    the merge of the partitioned form (the manifest carries what it needs)."""
     local = is_local(out)
     if partitioned is None:
         partitioned = not local
-    annotation = annotation_of(analysis) if annotate and partitioned else None
+    annotation = annotation_of(analysis) if partitioned else None
     if not local and not partitioned:
         raise SparkReplayError(f"{out} is not a local folder: write the partitioned form there "
                                "(partitioned=True) and merge a local copy (journeylang merge-outputs)")
     if local:
         from ..runtime.engines.outputs_folder import OutputFolder
-        folder = out[len("file:"):] if out.startswith("file:") else out
+        folder = out
         with OutputFolder(folder) as work:
             parts = os.path.join(os.path.abspath(work.path), "parts")
             report, facts = _job(spark, analysis, events, until, "file://" + parts, partitions, work.path)
@@ -88,13 +90,17 @@ def run(spark, analysis, events, until: Optional[int], out: str, *, partitions: 
                 _commit_partitioned(folder, work.path, document)
             else:
                 merge_into(work.path, document, work.path)
+                annotate_outputs(work.path, analysis, relative_to=folder)
+                with open(os.path.join(work.path, "report.json"), "rb") as handle:
+                    report = orjson.loads(handle.read())
                 work.commit()
-                if annotate:
-                    annotate_outputs(folder, analysis)
         return report, facts
     parts = out.rstrip("/") + "/parts"
-    with tempfile.TemporaryDirectory(prefix="journeylang-spark-") as scratch:
+    scratch = out.rstrip("/") + "/_input"      # a DataFrame's records, where the executors can read them
+    try:
         report, facts = _job(spark, analysis, events, until, parts, partitions, scratch)
+    finally:
+        _hadoop_delete(spark, scratch)
     files = _hadoop_parts(spark, parts, out.rstrip("/"))
     _hadoop_write(spark, out.rstrip("/") + "/" + MANIFEST,
                   manifest_bytes(manifest_document(files, report, facts["partitions"], facts["rounds"],
@@ -115,11 +121,13 @@ def _commit_partitioned(out: str, work: str, document: dict) -> None:
 
 
 def _files_for(spark, events, scratch: str) -> list[LogFile]:
+    """The log files; a DataFrame of records is first written as Parquet under `scratch` (a
+    local folder, or a Hadoop URI) and read back as files (row numbers per part file)."""
     from pyspark.sql import DataFrame
     if not isinstance(events, DataFrame):
         return log_files(spark, events)
-    # a DataFrame of records: written once as Parquet, then read as files (row numbers per file)
-    target = "file://" + os.path.abspath(os.path.join(scratch, "dataframe"))
+    local = not _SCHEME.match(scratch)
+    target = ("file://" + os.path.abspath(os.path.join(scratch, "dataframe"))) if local else scratch + "/dataframe"
     previous = spark.conf.get("spark.sql.parquet.outputTimestampType", None)
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")   # zoned, not INT96
     try:
@@ -129,8 +137,8 @@ def _files_for(spark, events, scratch: str) -> list[LogFile]:
             spark.conf.unset("spark.sql.parquet.outputTimestampType")
         else:
             spark.conf.set("spark.sql.parquet.outputTimestampType", previous)
-    found = log_files(spark, os.path.join(scratch, "dataframe"))
-    return [LogFile("dataframe/" + os.path.basename(f.name), f.uri) for f in found]
+    found = log_files(spark, os.path.join(scratch, "dataframe") if local else target)
+    return [LogFile("dataframe/" + f.uri.rstrip("/").rsplit("/", 1)[-1], f.uri) for f in found]
 
 
 def _job(spark, analysis, events, until, parts_uri: str, partitions: Optional[int], scratch: str):
@@ -268,6 +276,14 @@ def _hadoop_parts(spark, parts: str, base: str) -> dict[str, list[str]]:
                        if not s.getPath().getName().startswith((".", "_")))
         files[name[len("name="):]] = [f"parts/{name}/{f}" for f in found]
     return files
+
+
+def _hadoop_delete(spark, target: str) -> None:
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(target)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if fs.exists(path):
+        fs.delete(path, True)
 
 
 def _hadoop_write(spark, target: str, data: bytes) -> None:

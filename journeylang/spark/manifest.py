@@ -54,10 +54,10 @@ def annotation_of(analysis) -> dict:
             "files": [[source.path, source.text] for source in sorted(analysis.program.files, key=lambda f: f.path)]}
 
 
-def _annotate(target: str, annotation: dict) -> None:
+def _annotate(folder: str, annotation: dict, relative_to: str) -> None:
     table = {(journey, node): where for journey, node, where in annotation["nodes"]}
     files = [SimpleNamespace(path=path, text=text) for path, text in annotation["files"]]
-    annotate_outputs(target, SimpleNamespace(program=SimpleNamespace(files=files)), table)
+    annotate_outputs(folder, SimpleNamespace(program=SimpleNamespace(files=files)), table, relative_to=relative_to)
 
 
 def manifest_bytes(document: dict) -> bytes:
@@ -100,13 +100,16 @@ def merge_into(folder: str, document: dict, target_folder: str) -> None:
 
 
 def merge_partitioned(folder: str, target: str) -> dict:
+    """Merge into `target`; returns the report as written (with the annotation's additions)."""
     document = read_manifest(folder)
     with OutputFolder(target) as work:
         merge_into(folder, document, work.path)
+        if isinstance(document.get("annotation"), dict):   # before the move: a folder with report.json is whole
+            _annotate(work.path, document["annotation"], target)
+        with open(os.path.join(work.path, "report.json"), "rb") as handle:
+            report = json.loads(handle.read())
         work.commit()
-        if isinstance(document.get("annotation"), dict):
-            _annotate(target, document["annotation"])
-    return document["report"]
+    return report
 
 
 def local_parts(parts_folder: str, base: str) -> dict[str, list[str]]:

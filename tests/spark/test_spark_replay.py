@@ -212,6 +212,22 @@ def test_a_dataframe_of_records(spark, seed_log, seed_program, tmp_path):
     assert_same(tmp_path / "spark", tmp_path / "local")
 
 
+def test_a_hadoop_uri_output_is_partitioned_then_merged(spark, seed_log, seed_program, tmp_path):
+    """A URI output (file: here, hdfs:// or s3a:// on a cluster) goes through Hadoop's
+    FileSystem: parts and manifest only; merged from the files afterwards. A DataFrame's
+    scratch copy lives beside the outputs and is removed."""
+    frame = spark.read.json(str(seed_log))
+    out = tmp_path / "remote"
+    run(spark, seed_program, frame, None, "file://" + str(out))
+    assert (out / "manifest.json").is_file() and not (out / "_input").exists()
+    assert not (out / "report.json").exists()
+    assert main(["replay", str(ROOT / "journeys"), "--events", str(seed_log), "--quiet", "--workers", "1",
+                 "--out", str(tmp_path / "local")]) == 0
+    report = merge_outputs(str(out), str(tmp_path / "merged"))
+    assert report == json.loads((tmp_path / "local" / "report.json").read_text())
+    assert_same(tmp_path / "merged", tmp_path / "local")
+
+
 def _replay_cases() -> list[str]:
     if not CASES.is_dir():
         return []

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Spark engine throughput: prints numbers, asserts nothing (docs/scale.md).
+
+Generates (once, cached under bench/data/) the seeded log `replay_throughput.py` uses,
+then, in one process per master, starts a SparkSession (`local[1]`, `local[2]`, ...),
+replays `journeys/` over the log once to warm the JVM and the Python workers, and then
+`--runs` more times, printing for each run the wall time, records/s and the time of the
+phases (read + prepare: validation, `_id` dedup, identity links; the barrier replay stage
+and its write; the rejected lines and the merge). The first local replay (`--workers 1`)
+is timed too, for the ratio. Each timed run's outputs are compared with the local ones
+byte for byte.
+
+Usage: bench/spark_throughput.py [--profiles 10000] [--days 30] [--seed 7] [--masters local[1],local[2]] [--runs 3]
+"""
+import argparse
+import filecmp
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+NAMES = ("actions.jsonl", "trace.jsonl", "segments.jsonl", "identities.jsonl", "rejected.jsonl", "report.json")
+
+SPARK = """
+import json, sys, time
+from journeylang.pipeline import analyse
+from journeylang.spark.session import start_session
+import journeylang.spark.engine as engine
+phases = {}
+def timed(name, f):
+    def g(*a, **k):
+        t = time.perf_counter(); r = f(*a, **k); phases[name] = phases.get(name, 0) + time.perf_counter() - t; return r
+    return g
+engine.prepare = timed("read+prepare", engine.prepare)
+engine._replay_stage = timed("replay stage", engine._replay_stage)
+master, program, log, out, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+t = time.perf_counter()
+spark = start_session(master)
+startup = time.perf_counter() - t
+analysis = analyse([program])
+results = []
+for n in range(runs + 1):
+    phases.clear()
+    t = time.perf_counter()
+    report, facts = engine.run(spark, analysis, [log], None, f"{out}/run{n}")
+    results.append({"wall": time.perf_counter() - t, "phases": dict(phases), "facts": facts,
+                    "records": report["records"]["read"]})
+spark.stop()
+print(json.dumps({"startup": startup, "runs": results}))
+"""
+
+LOCAL = """
+import sys, time
+from journeylang.pipeline import analyse
+from journeylang.runtime.engines import replay
+analysis = analyse([sys.argv[1]])
+t = time.perf_counter()
+report = replay(analysis, [sys.argv[2]], None, sys.argv[3], workers=1)
+print(time.perf_counter() - t, report["records"]["read"])
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--masters", default="local[1],local[2]")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data", default=os.path.join(HERE, "data"))
+    args = parser.parse_args()
+    os.makedirs(args.data, exist_ok=True)
+    log = os.path.join(args.data, f"events-{args.profiles}p-{args.days}d-s{args.seed}.jsonl")
+    if not os.path.exists(log):
+        sys.path.insert(0, ROOT)
+        from journeylang.generate.xdm_log import generate_log
+        generate_log(log, profiles=args.profiles, days=args.days, seed=args.seed)
+    program = os.path.join(ROOT, "journeys")
+    with tempfile.TemporaryDirectory(prefix="spark-bench-") as scratch:
+        local_out = os.path.join(scratch, "local")
+        done = subprocess.run([sys.executable, "-c", LOCAL, program, log, local_out], capture_output=True,
+                              text=True, check=True)
+        seconds, records = done.stdout.split()
+        print(f"log: {log} ({int(records):,} records)")
+        print(f"local --workers 1: {float(seconds):.1f} s, {int(records) / float(seconds):,.0f} rec/s")
+        for master in args.masters.split(","):
+            out = os.path.join(scratch, master.replace("[", "_").replace("]", ""))
+            done = subprocess.run([sys.executable, "-c", SPARK, master, program, log, out, str(args.runs)],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"{master}: failed\n{done.stderr[-2000:]}")
+                continue
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"{master}: session start {result['startup']:.1f} s")
+            for n, run in enumerate(result["runs"]):
+                same = all(filecmp.cmp(os.path.join(out, f"run{n}", name), os.path.join(local_out, name),
+                                       shallow=False) for name in NAMES)
+                phases = ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items())
+                label = "warm-up" if n == 0 else f"run {n}"
+                print(f"  {label}: {run['wall']:.1f} s, {run['records'] / run['wall']:,.0f} rec/s ({phases}; "
+                      f"partitions {run['facts']['partitions']}, dedup rounds {run['facts']['rounds']}); "
+                      f"{'same bytes as --workers 1' if same else 'DIFFERENT from --workers 1'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
