@@ -81,7 +81,8 @@ def main() -> int:
         generate_log(log, profiles=args.profiles, days=args.days, seed=args.seed)
     program = os.path.join(ROOT, "journeys")
     with tempfile.TemporaryDirectory(prefix="spark-bench-") as scratch:
-        local_out = os.path.join(scratch, "local")
+        local_out = os.path.join(scratch, "local", "run")   # the depth of the Spark runs' folders: report.json
+                                                            # records the program relative to its folder
         done = subprocess.run([sys.executable, "-c", LOCAL, program, log, local_out], capture_output=True,
                               text=True, check=True)
         seconds, records = done.stdout.split()

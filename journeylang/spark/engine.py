@@ -8,7 +8,7 @@ partitioned form (`manifest.py`) in `out` (any Hadoop path) — and the report.
 Guarantees: byte-identical to `journeylang replay --workers 1` (the per-partition work is the
 local engines' own, `executor.py`; the order of lines is the order keys' and identity
 components never span partitions, `stages.py`). The plan (docs/scale.md):
-  binaryFile scan -> mapInArrow (validate each file) -> persist
+  the log files -> mapInArrow (each file read by eventlog.LogReader) -> persist
     -> window by _id (first in log order)       -> rejected lines (mapInArrow)
     -> distinct identity links (collected)      -> union-find on the driver -> broadcast join
     -> repartition(N, component) -> sortWithinPartitions(ts, file, line)

@@ -1,15 +1,17 @@
 """The read stage: every log line validated in the executors, exactly as the local reader does.
 
-Consumes: the `LogFile`s (`inputs.py`), read with Spark's `binaryFile` source (one file's
-bytes per row, so a file is read by one task: files larger than 2 GB must be split).
+Consumes: the `LogFile`s (`inputs.py`). A local file (`file:`, as in local mode or on a
+file system every node mounts) is read by one task from its path, streaming; a file
+behind another URI (`hdfs://`, `s3a://`, ...) comes through Spark's `binaryFile` source,
+its bytes in one row (so it must be under 2 GB, and a task holds it whole).
 Produces: a DataFrame with one row per non-blank line (a Parquet row counts as a line):
 `key` (the line's place in log order: its timestamp, or for a line that is rejected the
 reader's placement of it), `file` (position in the file list), `line` (line or row number),
 `raw` (the line's bytes), `reason` (why it is rejected, or null) and its `kind`
 (`outputs.reason_kind`: the reason without the values it quotes), and for accepted lines
 `rid` (`_id`), `ts`, `first` (the first identity) and `idents` (all, canonical order).
-Guarantees: each file is read by `eventlog.LogReader` itself (on a temporary local copy in
-the executor), so ordering, validation and reasons are the local replay's; only the
+Guarantees: each file is read by `eventlog.LogReader` itself (a remote one from a
+temporary local copy in the executor), so ordering, validation and reasons are the local replay's; only the
 cross-file parts (log order across files, `_id` duplicates, `--until`) are left to the
 stages after this one (`stages.py`), which order by (key, file, line) as the local
 reader's merge of its files does.
@@ -40,11 +42,45 @@ def _suffix(name: str) -> str:
     return ".jsonl"
 
 
-def read_lines(spark, files):
-    """The lines DataFrame (not yet computed)."""
-    index = {normal_uri(f.uri): (n, f.name) for n, f in enumerate(files)}
-    frame = spark.read.format("binaryFile").load([f.uri for f in files]).select("path", "content")
+def local_path(uri: str):
+    """The local path of a `file:` URI, or None."""
+    if uri.startswith("file:"):
+        return "/" + uri[len("file:"):].lstrip("/")
+    return None
 
+
+def read_lines(spark, files, *, through_spark: bool = False):
+    """The lines DataFrame (not yet computed). Local files (`file:`) are read by the
+    executors from their paths, streaming; other URIs through Spark's `binaryFile` source
+    (`through_spark`: every file so, for tests of that path)."""
+    is_local = (lambda f: False) if through_spark else (lambda f: local_path(f.uri) is not None)
+    local = [(n, local_path(f.uri)) for n, f in enumerate(files) if is_local(f)]
+    remote = [f for f in files if not is_local(f)]
+    frames = []
+    if local:
+        listing = spark.createDataFrame(local, "file int, path string")
+        frames.append(listing.repartition(min(len(local), spark.sparkContext.defaultParallelism * 4))
+                      .mapInArrow(_read_local, LINES_SCHEMA))
+    if remote:
+        index = {normal_uri(f.uri): (files.index(f), f.name) for f in remote}
+        content = spark.read.format("binaryFile").load([f.uri for f in remote]).select("path", "content")
+        frames.append(content.mapInArrow(_remote_reader(index), LINES_SCHEMA))
+    frame = frames[0]
+    for other in frames[1:]:
+        frame = frame.unionByName(other)
+    return frame
+
+
+def _read_local(batches):
+    import pyarrow as pa
+    from ..runtime.services.eventlog import LogReader
+    schema = _arrow_schema(pa)
+    for batch in batches:
+        for number, path in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+            yield from _file_rows(pa, schema, LogReader([path]), number)
+
+
+def _remote_reader(index: dict):
     def lines(batches):
         import pyarrow as pa
         from ..runtime.services.eventlog import LogReader
@@ -58,8 +94,7 @@ def read_lines(spark, files):
                         handle.write(content)
                     del content
                     yield from _file_rows(pa, schema, LogReader([local]), number)
-
-    return frame.mapInArrow(lines, LINES_SCHEMA)
+    return lines
 
 
 def _arrow_schema(pa):

@@ -15,6 +15,8 @@ from typing import Optional
 
 from .errors import SparkReplayError
 
+LOG_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "log4j2.properties")   # errors only
+
 
 def unavailable() -> Optional[str]:
     """Why a local Spark session cannot start here, or None."""
@@ -53,9 +55,10 @@ def start_session(master: str = "local[*]", app_name: str = "journeylang replay"
                    .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                    .config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.adaptive.enabled", "true")
-                   .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR"))
-        if master.startswith("local"):
-            builder = builder.config("spark.sql.shuffle.partitions", "8")
+                   .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"))
+        if master.startswith("local"):   # the driver is the executor: room for the cached lines and shuffles
+            builder = builder.config("spark.sql.shuffle.partitions", "8").config(
+                "spark.driver.memory", os.environ.get("JOURNEYLANG_SPARK_DRIVER_MEMORY", "4g"))
         spark = builder.getOrCreate()
     except Exception as exc:   # the JVM did not start: Java too old, a bad master URL
         raise SparkReplayError(f"cannot start Spark with master {master}: {str(exc).splitlines()[0]}") from None

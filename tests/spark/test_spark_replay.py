@@ -189,6 +189,36 @@ def test_bad_lines_duplicates_and_order_over_several_files(spark, tmp_path):
     assert report["records"]["read"] == report["records"]["processed"] + report["records"]["rejected"]
 
 
+def test_files_read_through_sparks_binary_source_give_the_same_lines(spark, tmp_path):
+    """The path remote logs take (hdfs://, s3a://: Spark's binaryFile source, a local copy
+    in the executor) reads the same lines as the local one, gzip and Parquet too."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from journeylang.spark.inputs import log_files
+    from journeylang.spark.reading import read_lines
+    records = stress_records(3, profiles=6, records=60)
+    write_jsonl(tmp_path / "a.jsonl", records[:30])
+    (tmp_path / "a.jsonl").write_bytes((tmp_path / "a.jsonl").read_bytes() + b"broken\n")
+    with gzip.open(tmp_path / "b.jsonl.gz", "wb") as handle:
+        handle.write(b"".join(orjson.dumps(r) + b"\n" for r in records[30:45]))
+    pq.write_table(pa.Table.from_struct_array(pa.array(records[45:])), tmp_path / "c.parquet")
+    files = log_files(spark, [str(tmp_path / name) for name in ("a.jsonl", "b.jsonl.gz", "c.parquet")])
+
+    def rows(**kwargs):
+        return sorted(tuple(row) for row in read_lines(spark, files, **kwargs).drop("idents").collect())
+    streamed = rows()
+    assert len(streamed) == len(records) + 1 and streamed == rows(through_spark=True)
+
+
+def test_a_log_without_one_good_record(spark, tmp_path):
+    analysis = _program(tmp_path, STRESS)
+    log = tmp_path / "bad.jsonl"
+    log.write_bytes(b'not json\n{"_id": "1", "timestamp": "2026-10-01T00:00:00Z"}\n\n[]\n')
+    report, facts = both(spark, analysis, [log], parse_timestamp("2026-10-02T00:00:00Z"), tmp_path)
+    assert_same(tmp_path / "spark", tmp_path / "local")
+    assert facts["records"] == 0 and report["records"]["rejected"] == 3
+
+
 def test_parquet_logs_and_a_folder(spark, seed_log, seed_program, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
