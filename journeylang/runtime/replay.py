@@ -36,6 +36,7 @@ from .core.values import Event, to_json_value
 from .services.dedup import DedupRegistry
 from .services.eventlog import LogReader
 from .services.identity import IdentityGraph
+from .services.annotate import node_table
 from .services.outputs import JourneyStats, OutputSink, rejection_record, report_document
 
 YOUNG_GC_EVERY = 200_000
@@ -58,6 +59,10 @@ class Runtime:
         self.identities = IdentityGraph(self._on_merge)
         self.dedup = DedupRegistry()
         self.sink = sink
+        # journey -> node -> {"file", "line", "label"}: written beside every node id (`services/annotate.py`)
+        self.where: dict[str, dict[str, dict]] = {}
+        for (journey, node), where in node_table(analysis).items():
+            self.where.setdefault(journey, {})[node] = where
         self.timers: list = []
         self.keyed = getattr(sink, "keyed", False)   # a partition writes order keys with its lines
         self.global_last_ts: Optional[int] = None     # a partition: the whole log's last record time
@@ -89,7 +94,11 @@ class Runtime:
     def trace(self, now: int, instance: Instance, node: str, what: str, *, reason=None, label=None,
               detail=None) -> None:
         record = {"time": format_timestamp(now), "journey": instance.journey, "instance": instance.id,
-                  "profile": instance.profile.id, "node": node, "event": what}
+                  "profile": instance.profile.id, "node": node}
+        where = self.where[instance.journey].get(node)
+        if where is not None:
+            record["where"] = where
+        record["event"] = what
         if reason is not None:
             record["reason"] = reason
         if label is not None:
@@ -105,8 +114,8 @@ class Runtime:
                reason, content) -> dict:
         record = {"id": self._action_id(instance.journey, instance.id, node.id, now), "time": format_timestamp(now),
                   "journey": instance.journey, "instance": instance.id, "profile": instance.profile.id,
-                  "node": node.id, "channel": channel, "message": message, "to": to, "status": status,
-                  "reason": reason, "content": content}
+                  "node": node.id, "where": self.where[instance.journey][node.id], "channel": channel,
+                  "message": message, "to": to, "status": status, "reason": reason, "content": content}
         self.sink.write("actions", record)
         self.stats[instance.journey].actions[f"{channel}/{status}"] += 1
         self.trace(now, instance, node.id, "send", reason=reason, detail={"channel": channel, "message": message,
@@ -117,7 +126,8 @@ class Runtime:
         stmt = node.stmt
         record = {"id": self._action_id(instance.journey, instance.id, node.id, now), "time": format_timestamp(now),
                   "journey": instance.journey, "instance": instance.id, "profile": instance.profile.id,
-                  "node": node.id, "channel": "audience", "audience": stmt.audience.name, "op": stmt.op,
+                  "node": node.id, "where": self.where[instance.journey][node.id], "channel": "audience",
+                  "audience": stmt.audience.name, "op": stmt.op,
                   "status": "applied", "reason": None}
         self.sink.write("actions", record)
         self.stats[instance.journey].actions[f"audience/{stmt.op}"] += 1
@@ -211,7 +221,8 @@ class Runtime:
     def refuse(self, journey: str, profile: ProfileState, now: int, reason: str) -> None:
         self.stats[journey].refusals[reason] += 1
         self.sink.write("trace", {"time": format_timestamp(now), "journey": journey, "instance": None,
-                                  "profile": profile.id, "node": "n0", "event": "refused", "reason": reason})
+                                  "profile": profile.id, "node": "n0", "where": self.where[journey]["n0"],
+                                  "event": "refused", "reason": reason})
 
     def try_enter(self, name: str, profile: ProfileState, now: int, event: Optional[Event], via=None,
                   read_id: Optional[str] = None) -> Optional[Instance]:

@@ -16,6 +16,7 @@ validation as log lines (bad ones land in `rejected`).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from typing import Optional
@@ -71,8 +72,12 @@ class Simulation:
     def from_source(cls, text: str, *, files: Optional[dict[str, str]] = None,
                     start: str = "2026-01-01T00:00:00Z") -> "Simulation":
         """A program from source text; `files` are data/template files relative to it."""
-        folder = tempfile.mkdtemp(prefix="journeylang-sim-")
-        for name, content in {"main.journey": text, **(files or {})}.items():
+        sources = {"main.journey": text, **(files or {})}
+        # a folder named by the sources' hash: the same program gets the same paths, so the
+        # `where` written beside node ids is the same on every run
+        digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:20]
+        folder = os.path.join(tempfile.gettempdir(), f"journeylang-sim-{digest}")
+        for name, content in sources.items():
             path = os.path.join(folder, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w", encoding="utf-8") as handle:

@@ -257,7 +257,7 @@ def test_shortcuts_do_not_change_outputs(seed, tmp_path, monkeypatch):
     fast = replay_files(analysis, [log], "2026-11-01T00:00:00Z")
     with monkeypatch.context() as patch:
         _slow_runtime(patch)
-        slow_analysis = build(str(tmp_path / "program2"), EQUIVALENCE_PROGRAM)
+        slow_analysis = build(str(tmp_path / "program"), EQUIVALENCE_PROGRAM)   # same paths: same `where`
         slow = replay_files(slow_analysis, [log], "2026-11-01T00:00:00Z")
     assert fast.segments, "the log should move some segment"
     assert json.dumps(fast.segments) == json.dumps(slow.segments)

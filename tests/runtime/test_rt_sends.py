@@ -292,7 +292,8 @@ journey j { entry event app.go as go reentry always send sms m }
 def test_action_record_shape_and_id():
     result = run(one_send("email", transactional=True), [prof("al"), ev("al", t(10, "10:00"), "app.go")])
     [action] = result.actions
-    assert list(action) == ["id", "time", "journey", "instance", "profile", "node", "channel", "message", "to",
-                            "status", "reason", "content"]
+    assert list(action) == ["id", "time", "journey", "instance", "profile", "node", "where", "channel", "message",
+                            "to", "status", "reason", "content"]
+    assert action["where"]["label"] == "send email m" and action["where"]["line"] > 0
     expected = hashlib.sha256(f"j|{action['instance']}|{action['node']}|{parse_timestamp(t(10, '10:00'))}".encode()).hexdigest()[:20]
     assert action["id"] == expected and action["time"] == "2026-10-10T10:00:00Z"

@@ -4,8 +4,8 @@
 driver (`runtime.replay.run_replay`); `workers>1` the partitioned multi-process engine
 (`parallel.py`, with `split.py`, `order.py`, `dedup_rounds.py`, `worker.py`). Both write
 the same bytes. `reference=True` runs `runtime.reference` (brute-force segments: the
-oracle the fast path is tested against). Outputs are written into a partial folder inside `--out`, given node
-locations and labels (`services/annotate.py`), and moved into place only when the run succeeded, `report.json`
+oracle the fast path is tested against). Outputs are written into a partial folder inside `--out`, report.json
+gets the node table and the program (`services/annotate.py`), and they are moved into place only when the run succeeded, `report.json`
 last (`outputs_folder.py`). The report returned is the one written.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import orjson
 from ..core.content import LookupFileError
 from ..reference.runtime import ReferenceRuntime
 from ..replay import run_replay
-from ..services.annotate import annotate_outputs
+from ..services.annotate import annotate_report
 from ..services.outputs import write_rejections, write_report
 from .errors import DedupUnsettled, EngineError
 from .outputs_folder import OutputFolder
@@ -51,9 +51,10 @@ def replay(analysis, events: list[str], until: Optional[int], out_dir: str, *, w
                     report, _ = run_replay(analysis, events, until, work.path, None)
         except LookupFileError as exc:
             raise EngineError(str(exc)) from None
-        # node locations and labels on trace/actions lines, the program in report.json:
-        # before the outputs are moved into place, so a folder with report.json is whole
-        annotate_outputs(work.path, analysis, relative_to=out_dir)
+        # the node table and the program in report.json (the driver wrote `where` on every
+        # trace and action line): before the outputs move into place, so a folder with
+        # report.json is whole
+        annotate_report(work.path, analysis, relative_to=out_dir)
         with open(os.path.join(work.path, "report.json"), "rb") as handle:
             report = orjson.loads(handle.read())
         work.commit()

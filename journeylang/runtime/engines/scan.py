@@ -34,6 +34,7 @@ from ..services.eventlog import LogReader, _peek_ts, rejection_text, validate
 from ..services.idset import IdSet
 from ..services.parquet_log import is_parquet
 from .errors import EngineError
+from .worker import die_with_parent
 
 NOT_TAKEN = 255
 CHUNK = 20_000                 # results per pickled chunk
@@ -137,7 +138,8 @@ def scan_split(paths: list[str], until: Optional[int], processes: int, partition
         return None
     spills = [os.path.join(folder, f"scan-{n}.spill") for n in range(len(ranges))]
     try:
-        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_scan_range, paths[i], a, b, spill) for (i, a, b), spill in zip(ranges, spills)]
             summaries = [_result(future) for future in futures]
             per_file: dict[int, list] = {}

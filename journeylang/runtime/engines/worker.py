@@ -101,18 +101,22 @@ def _injected_fault(partition: int) -> None:
         raise RuntimeError("a failure injected by JOURNEYLANG_TEST_WORKER_FAULT")
 
 
-def _die_with_parent() -> None:
-    """On Linux, the kernel kills this worker when the coordinator dies (even by SIGKILL),
-    so no orphan goes on writing into a partial folder."""
+def die_with_parent(parent: Optional[int] = None) -> None:
+    """On Linux, the kernel kills this process when the coordinator dies (even by SIGKILL),
+    so no orphan goes on writing into a partial folder or holding the folder's lock (a
+    forked process shares the lock's open file). `parent`: the coordinator's pid, to catch
+    a coordinator that died before this call."""
     try:
         import ctypes
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
 
 
 def run_job(conn, job: Job, counter=None) -> None:
-    _die_with_parent()
+    die_with_parent()
     try:
         _injected_fault(job.partition)
         sink = KeyedSink(job.folder, job.buffer_bytes)

@@ -10,6 +10,10 @@ ran (the `Analysis`). Produces, in place:
   folder, so the record does not depend on where the checkout lives) and a SHA-256 over
   their paths and texts — so `why --out DIR` can find and label the program and tell
   when it changed since the replay.
+The replay driver (`runtime/replay.py`) writes the same `where` on its lines as it writes
+them, from `node_table`; the engines then only call `annotate_report`. The line pass stays
+for outputs written without it (older folders) and is idempotent: a line that already has
+its `where` is kept as is.
 Guarantees: a pure function of the folder's bytes and the program, so outputs stay
 byte-identical for every `--workers` and every run; files are rewritten through a
 temporary file and `os.replace`, never left half-written; lines are edited as bytes
@@ -89,6 +93,13 @@ def annotate_outputs(out_dir: str, analysis, table: Optional[dict] = None, relat
         path = os.path.join(out_dir, f"{name}.jsonl")
         if os.path.exists(path):
             _rewrite(path, encoded)
+    annotate_report(out_dir, analysis, table, relative_to)
+
+
+def annotate_report(out_dir: str, analysis, table: Optional[dict] = None, relative_to: Optional[str] = None) -> None:
+    """The report half of `annotate_outputs`: per journey its node table, and the program.
+    The replay driver writes `where` on its trace and action lines itself."""
+    table = table if table is not None else node_table(analysis)
     report_path = os.path.join(out_dir, "report.json")
     if not os.path.exists(report_path):
         return
