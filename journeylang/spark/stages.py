@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..runtime.services.identity import find_root
+
 _OFFSET = 1 << 62
 
 
@@ -84,12 +86,7 @@ def _components(links: list[tuple[str, str]]) -> dict[str, str]:
     parent: dict[str, str] = {}
 
     def find(item: str) -> str:
-        root = item
-        while parent[root] != root:
-            root = parent[root]
-        while parent[item] != root:
-            parent[item], item = root, parent[item]
-        return root
+        return find_root(parent, item)
 
     for a, b in sorted(links):
         parent.setdefault(a, a)

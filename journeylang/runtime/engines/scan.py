@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from ..services.eventlog import LogReader, _peek_ts, rejection_text, validate
+from ..services.identity import find_root
 from ..services.idset import IdSet
 from ..services.parquet_log import is_parquet
 from .errors import EngineError
@@ -195,12 +196,7 @@ def _join(paths, until, partitions, streams, sizes) -> ScanSplit:
     parent: list[int] = []
 
     def find(item: int) -> int:
-        root = item
-        while parent[root] != root:
-            root = parent[root]
-        while parent[item] != root:
-            parent[item], item = root, parent[item]
-        return root
+        return find_root(parent, item)
 
     records, last_ts = 0, None
     duplicates: dict[int, dict[int, int]] = {}     # file -> line -> its place among the rejections

@@ -16,6 +16,7 @@ import zlib
 from typing import Callable, Optional
 
 from ..services.eventlog import LogReader
+from ..services.identity import find_root
 
 
 class LogSplit:
@@ -28,13 +29,7 @@ class LogSplit:
         self.last_ts: Optional[int] = None
 
     def _find(self, item: bytes) -> bytes:
-        parent = self.parent
-        root = item
-        while parent[root] != root:
-            root = parent[root]
-        while parent[item] != root:       # path compression
-            parent[item], item = root, parent[item]
-        return root
+        return find_root(self.parent, item)
 
     def run(self, progress: Optional[Callable[[int], None]] = None) -> None:
         parent, find = self.parent, self._find

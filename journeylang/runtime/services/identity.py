@@ -62,3 +62,15 @@ class IdentityGraph:
 
     def live_profiles(self) -> list[ProfileState]:
         return [self.profiles[key] for key in sorted(self.profiles)]
+
+
+def find_root(parent, item):
+    """The root of `item` in a union-find forest (`parent`: a dict or a list, each entry's
+    parent, a root its own), with path compression. Shared by the partitioning passes
+    (`engines/split.py`, `engines/scan.py`) and the Spark identity stage."""
+    root = item
+    while parent[root] != root:
+        root = parent[root]
+    while parent[item] != root:
+        parent[item], item = root, parent[item]
+    return root
