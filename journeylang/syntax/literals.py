@@ -105,7 +105,7 @@ def format_timestamp(ms: int) -> str:
     """Epoch milliseconds -> `2026-11-20T10:30:00Z` (`.250Z` only when the fraction is non-zero)."""
     text = _FORMATTED.get(ms)
     if text is None:
-        if len(_FORMATTED) > 100_000:
+        if len(_FORMATTED) >= 16_384:   # the lines of one step share their instant: a small cache serves them
             _FORMATTED.clear()
         text = _FORMATTED[ms] = _format_timestamp(int(ms))
     return text

@@ -323,9 +323,9 @@ def _set_path(attrs: dict, path: tuple[str, ...], value) -> None:
     target = attrs
     for step_name in path[:-1]:
         nxt = target.get(step_name)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            target[step_name] = nxt
+        # copy on write: a nested object may be shared with other profiles (`sharing.py`)
+        nxt = dict(nxt) if isinstance(nxt, dict) else {}
+        target[step_name] = nxt
         target = nxt
     if not path:
         return

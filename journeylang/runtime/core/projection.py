@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Optional, Union
 
 from ...syntax import ast as A
+from .sharing import shared
 from .values import Event
 
 FULL = True
@@ -156,7 +157,7 @@ def project(value, tree: Tree):
     if tree is FULL:
         return value
     if isinstance(value, dict):
-        return {key: project(value[key], sub) for key, sub in tree.items() if key in value}
+        return shared({key: project(value[key], sub) for key, sub in tree.items() if key in value})
     if isinstance(value, list):
         return [project(item, tree) for item in value]
     return value

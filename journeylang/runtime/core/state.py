@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import insort
 from typing import Optional
 
+from .sharing import shared
 from .values import Event
 
 # History lists at least this long are searched by bisection; shorter ones are scanned.
@@ -23,16 +24,18 @@ def _log_order(event: Event) -> tuple[int, int]:
 
 
 def deep_merge(target: dict, update: dict) -> None:
-    """Upsert `update` into `target`: objects merge deeply, later values win, null deletes."""
+    """Upsert `update` into `target`: objects merge deeply, later values win, null deletes.
+    Only `target` itself is changed in place: a nested object is replaced by a merged copy
+    (it may be shared with other profiles, `sharing.py`), and new nested objects are
+    shared when they can be."""
     for key, value in update.items():
         if value is None:
             target.pop(key, None)
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            deep_merge(target[key], value)
         elif isinstance(value, dict):
-            fresh: dict = {}
+            current = target.get(key)
+            fresh: dict = dict(current) if isinstance(current, dict) else {}
             deep_merge(fresh, value)
-            target[key] = fresh
+            target[key] = shared(fresh)
         else:
             target[key] = value
 
