@@ -172,11 +172,18 @@ def _job(spark, analysis, events, until, parts_uri: str, partitions: Optional[in
     return _report(analysis, prepared, parts), facts
 
 
-def _replay_stage(spark, prepared, payload, until, count: int, parts_uri: str) -> Optional[list[dict]]:
+def replay_frame(prepared, payload, until, count: int):
+    """The replay stage's DataFrame (not yet computed): the accepted records in `count`
+    partitions by component, in log order within each, through the barrier task, each
+    task's lines sorted by (output name, order key)."""
     task = replay_partitions(payload, until, prepared.last_ts)
-    replayed = (prepared.accepted.repartition(count, "comp").sortWithinPartitions("ts", "file", "line")
-                .mapInArrow(task, OUT_SCHEMA, barrier=True))
-    (replayed.sortWithinPartitions("name", "value").write.mode("overwrite").option("partitionOverwriteMode", "dynamic")
+    return (prepared.accepted.repartition(count, "comp").sortWithinPartitions("ts", "file", "line")
+            .mapInArrow(task, OUT_SCHEMA, barrier=True).sortWithinPartitions("name", "value"))
+
+
+def _replay_stage(spark, prepared, payload, until, count: int, parts_uri: str) -> Optional[list[dict]]:
+    replayed = replay_frame(prepared, payload, until, count)
+    (replayed.write.mode("overwrite").option("partitionOverwriteMode", "dynamic")
      .partitionBy("name").text(parts_uri))
     parts = [orjson.loads(line) for line in _report_lines(spark, parts_uri + f"/name={REPORT}")]
     if any(p.get("unsettled") for p in parts):

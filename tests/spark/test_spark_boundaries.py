@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from journeylang.cli.main import main
 from journeylang.spark import session
 
@@ -72,3 +74,33 @@ def test_merge_outputs_refuses_what_is_not_partitioned_outputs(tmp_path, capsys)
     assert main(["merge-outputs", str(tmp_path)]) == 1
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "report.json").exists()
+
+
+def test_a_local_replay_loads_no_pyspark(tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"_id": "1", "timestamp": "2026-10-01T00:00:00Z", "eventType": "app.open", '
+                   '"identityMap": {"Email": [{"id": "a@b.c"}]}}\n')
+    code = ("import sys; from journeylang.cli.main import main; "
+            f"code = main(['replay', {str(ROOT / 'journeys')!r}, '--events', {str(log)!r}, '--quiet', "
+            f"'--out', {str(tmp_path / 'out')!r}]); "
+            "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0 []", result.stdout + result.stderr
+
+
+def test_a_bad_master_is_one_line_without_the_java_stack(tmp_path):
+    why_not = session.unavailable()
+    if why_not is not None:
+        if os.environ.get("JOURNEYLANG_REQUIRE_SPARK") == "1":
+            pytest.fail(f"JOURNEYLANG_REQUIRE_SPARK=1 but {why_not}")
+        pytest.skip(f"{why_not}; .ci/run requires it")
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"_id": "1", "timestamp": "2026-10-01T00:00:00Z", "eventType": "app.open", '
+                   '"identityMap": {"Email": [{"id": "a@b.c"}]}}\n')
+    result = subprocess.run([sys.executable, "-m", "journeylang.cli", "replay", str(ROOT / "journeys"), "--events",
+                             str(log), "--out", str(tmp_path / "out"), "--engine", "spark", "--master", "bogus://x"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"journeylang: replay failed: cannot start Spark with master bogus://x: Master must either be yarn or "
+        f"start with spark, k8s, or local; {tmp_path / 'out'} keeps its previous outputs"], result.stderr
