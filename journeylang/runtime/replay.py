@@ -28,7 +28,7 @@ from .core.evaluator import Compiler, Ctx
 from .core.pysource import SourceCompiler
 from .core.interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
 from .core.projection import HistoryProjection
-from .core.segment_polarity import can_change
+from .core.segment_polarity import DOWN, UP, can_change
 from .core.segments import SegmentEngine, lookback_by_type
 from .core.sends import SendPolicy
 from .core.state import Instance, ProfileState, deep_merge
@@ -43,6 +43,7 @@ YOUNG_GC_EVERY = 200_000
 # conditions compiled to Python source (`core/pysource.py`); the fast-path tests swap in the
 # closure compiler (`core/evaluator.py`) and expect the same bytes
 COMPILER: type[Compiler] = SourceCompiler
+ONE_PASS_ARRIVALS = True
 
 
 class Runtime:
@@ -74,6 +75,9 @@ class Runtime:
         self.last_record_ts: Optional[int] = None
         self.processed = 0
         self.pending_audience: list[tuple[str, ProfileState]] = []
+        # a record's segments in one pass over its type's plan (`_arrive`); the reference
+        # runtime and the shortcuts-off tests take the general path
+        self.one_pass_arrivals = ONE_PASS_ARRIVALS
         self.flips: Optional[list[int]] = None    # collects `now`-comparison flips while a segment evaluates
         self.entry_by_type: dict[str, list[str]] = {}
         self.entry_any: list[str] = []
@@ -337,12 +341,64 @@ class Runtime:
                         dues[name] = found
                     elif found[0] == current[0]:
                         dues[name] = (current[0], current[1] | found[1])
-        for segment, member in engine.update(profile, now, names, self):
+        self._settle(profile, now, names)
+
+    def _arrive(self, profile: ProfileState, now: int, event: Event, plan: tuple) -> None:
+        """The segments' part of an event that is not its profile's first, with no merged
+        history to rescan and no boundary due at its instant, in one pass over the type's
+        `arrival_plan`: the same as `_update_segments(profile, now, on_arrival(names),
+        event, boundary_names=names)` with `names = relevant(type)`."""
+        engine, dues, membership = self.segments, profile.segment_due, profile.membership
+        ts = event.ts
+        affected = []
+        for name, record_bound, arrival, entries in plan:
+            best, mask, action = None, 0, None
+            for matcher, set_mask, edges in entries:       # `boundary_from_event`
+                if matcher is not None:
+                    if matcher(profile, event):
+                        action = "set" if set_mask else "rescan"
+                        if set_mask:
+                            best, mask = ts + edges, set_mask
+                        break
+                    continue
+                for offset, change in edges:
+                    instant = ts + offset
+                    if instant > now and (best is None or instant <= best):
+                        mask = change if best is None or instant < best else mask | change
+                        best = instant
+            if action == "set":
+                dues[name] = (best, mask)
+            elif action == "rescan":
+                found = engine.next_boundary(name, profile, now)
+                if found is None:
+                    dues.pop(name, None)
+                else:
+                    dues[name] = found
+            elif best is not None:
+                current = dues.get(name)
+                if current is None or best < current[0]:
+                    dues[name] = (best, mask)
+                elif best == current[0]:
+                    dues[name] = (best, current[1] | mask)
+            if record_bound:                                # `on_arrival`
+                affected.append(name)
+            elif arrival is not None:
+                polarity, matchers = arrival
+                if polarity & (DOWN if membership.get(name, False) else UP) and (
+                        matchers is None or any(matcher(profile, event) for matcher in matchers)):
+                    affected.append(name)
+        self._settle(profile, now, affected)
+
+    def _settle(self, profile: ProfileState, now: int, names: list[str]) -> None:
+        """Evaluate `names`, write the membership changes, and keep one timer per profile at
+        its earliest segment boundary or `now` flip."""
+        for segment, member in self.segments.update(profile, now, names, self):
             self.sink.write("segments", {"time": format_timestamp(now), "segment": segment, "profile": profile.id,
                                          "change": "entered" if member else "exited"})
             if member:
                 for journey in self.audience_entries.get(segment, ()):
                     self.pending_audience.append((journey, profile))
+        dues = profile.segment_due
         flips = profile.flip_due
         if dues or flips:
             due = min([at for at, _ in dues.values()] + list(flips.values()))
@@ -357,6 +413,8 @@ class Runtime:
         self._enter_audiences(now)
 
     def _enter_audiences(self, now: int) -> None:
+        if not self.pending_audience:
+            return
         pending = sorted(self.pending_audience, key=lambda item: item[0])
         self.pending_audience = []
         for journey, profile in pending:
@@ -396,9 +454,12 @@ class Runtime:
                 events = profile.history[event_type]
                 if events[0].ts <= now - horizon:
                     profile.prune(self.horizon, now, self.star_horizon)
-        names = self.segments.relevant(event_type)
         due_now = profile.timer_due is not None and profile.timer_due <= now
-        if names or profile.dirty or due_now or new:
+        if self.one_pass_arrivals and not (new or due_now or profile.dirty):
+            plan = self.segments.arrival_plan(event_type)
+            if plan:
+                self._arrive(profile, now, event, plan)
+        elif (names := self.segments.relevant(event_type)) or profile.dirty or due_now or new:
             affected, rescan = self.segments.on_arrival(names, profile, event), ()
             if new:
                 affected = self.segments.streaming

@@ -239,6 +239,7 @@ def _slow_runtime(monkeypatch) -> None:
     from journeylang.runtime import replay as R
     from journeylang.runtime.core.evaluator import Compiler
     monkeypatch.setattr(R, "COMPILER", Compiler)   # closures instead of generated source
+    monkeypatch.setattr(R, "ONE_PASS_ARRIVALS", False)   # relevant + on_arrival + _update_segments
     from journeylang.runtime.core import segments as S
     original = S.SegmentEngine.__init__
 

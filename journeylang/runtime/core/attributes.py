@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ...program.builtins import CONSENT_PATHS
 from .content import template_text
-from .projection import FULL, Tree, merge_path, project, union, uses
+from .projection import FULL, Tree, compile_projection, merge_path, union, uses
 
 _ENV = SandboxedEnvironment()
 # never fold `*` / `**` of constants while analysing ('x' * 10**9 would be built right here)
@@ -97,6 +97,7 @@ class AttributeProjection:
                 for path in paths:
                     tree = merge_path(tree, path)
         self.tree: Tree = union(tree, {})
+        self.projector = compile_projection(self.tree)   # None: the whole update is kept
 
     def project(self, update: dict) -> dict:
-        return update if self.tree is FULL else project(update, self.tree)
+        return update if self.projector is None else self.projector(update)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Optional, Union
 
 from ...syntax import ast as A
-from .sharing import shared
 from .values import Event
 
 FULL = True
@@ -117,6 +116,9 @@ class HistoryProjection:
         star = self.trees.get("*")
         self.by_type: dict[str, Tree] = {t: union(tree, star) for t, tree in self.trees.items() if t != "*"}
         self.star: Tree = star if star is not None else {}
+        # each type's tree compiled once to a Python function (`compile_projection`)
+        self.projectors: dict[str, object] = {t: compile_projection(tree) for t, tree in self.by_type.items()}
+        self.star_projector = compile_projection(self.star)
 
     def _note(self, pattern: A.EventPattern, tree: Optional[Tree]) -> None:
         for event_type in pattern.types or ("*",):
@@ -146,18 +148,47 @@ class HistoryProjection:
                 for name, path in uses(cond, set(bound)):
                     self._note(bound[name], merge_path(None, path))
 
+
     def store(self, event: Event) -> Event:
-        tree = self.by_type.get(event.type, self.star)
-        if tree is FULL:
+        projector = self.projectors.get(event.type, self.star_projector)
+        if projector is None:
             return event
-        return Event(event.ts, event.seq, event.type, event.dataset, project(event.data, tree))
+        return Event(event.ts, event.seq, event.type, event.dataset, projector(event.data))
 
 
 def project(value, tree: Tree):
+    """The value with only the fields of `tree` (the definition `compile_projection` follows)."""
     if tree is FULL:
         return value
     if isinstance(value, dict):
-        return shared({key: project(value[key], sub) for key, sub in tree.items() if key in value})
+        return {key: project(value[key], sub) for key, sub in tree.items() if key in value}
     if isinstance(value, list):
         return [project(item, tree) for item in value]
     return value
+
+
+def compile_projection(tree: Tree):
+    """`project(value, tree)` as a function generated as Python source, one function per
+    subtree with its keys inlined (None for FULL: the value is kept whole)."""
+    if tree is FULL:
+        return None
+    functions: list[str] = []
+
+    def emit(subtree: dict) -> str:
+        name = f"p{len(functions)}"
+        functions.append("")          # this subtree's place: parents come before children
+        index = len(functions) - 1
+        lines = [f"def {name}(v):", "    if isinstance(v, dict):", "        out = {}"]
+        for key, sub in subtree.items():
+            value = "v[k]" if sub is FULL else f"{emit(sub)}(v[k])"
+            lines.append(f"        k = {key!r}")
+            lines.append(f"        if k in v: out[k] = {value}")
+        lines += ["        return out", "    if isinstance(v, list):", f"        return [{name}(i) for i in v]",
+                  "    return v"]
+        functions[index] = "\n".join(lines)
+        return name
+
+    emit(tree)
+    namespace: dict = {}
+    exec(compile("\n\n".join(functions) + "\n", "<journeylang projection>", "exec"), namespace)
+    return namespace["p0"]

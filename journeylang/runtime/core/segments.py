@@ -24,6 +24,7 @@ from .evaluator import Compiler, Ctx, window_boundaries
 from .segment_polarity import BOTH, SegmentPolarity, can_change
 
 UNBOUNDED = None
+MAX_PLANS = 4096   # event types whose arrival plan is kept
 
 
 def _patterns_in(node) -> list[A.EventPattern]:
@@ -139,6 +140,7 @@ class SegmentEngine:
         # per segment and event type: what an arriving event does to the next boundary
         # (`boundary_from_event`): (latest-only matcher, mask if the segment has no other
         # windowed pattern, within) or (None, 0, ((edge offset, polarity), ...))
+        self._plans: dict[str, tuple] = {}      # event type -> `arrival_plan`
         self.boundary_table: dict[str, dict[str, tuple]] = {}
         for name in self.streaming:
             polarity, sole = self.polarity[name], len(self.windowed[name]) == 1
@@ -183,6 +185,25 @@ class SegmentEngine:
         mask = self.polarity[name].arrival_mask(event_type) if event_type != "*" else BOTH
         matchers = [self.standalone.get(id(pattern)) for pattern in candidates]
         return mask, (None if any(m is None for m in matchers) else tuple(matchers))
+
+    def arrival_plan(self, event_type: str) -> tuple:
+        """What a record of this type does to the streaming segments, decided once per type:
+        per segment of `relevant(event_type)`, in that order, (name, reads `now` where no
+        flip instant can be computed, `on_arrival`'s (polarity, matchers) or None,
+        `boundary_from_event`'s entries). The driver's one-pass arrival (`Runtime._arrive`)
+        walks it instead of calling `relevant`, `on_arrival` and `boundary_from_event`."""
+        plan = self._plans.get(event_type)
+        if plan is None:
+            rows = []
+            for name in self.relevant(event_type):
+                arrivals, bounds = self.arrival_table[name], self.boundary_table[name]
+                arrival = arrivals.get(event_type) or arrivals.get("*")
+                entries = bounds[event_type] if event_type in bounds else bounds.get("*", ())
+                rows.append((name, name in self.record_bound, arrival, entries))
+            plan = tuple(rows)
+            if len(self._plans) < MAX_PLANS:   # event types come from the log: keep the table bounded
+                self._plans[event_type] = plan
+        return plan
 
     def evaluate(self, name: str, profile, now: int, runtime) -> bool:
         ctx = Ctx(profile, now, {}, None, None, runtime)

@@ -67,6 +67,7 @@ class ReferenceRuntime(Runtime):
         self.projection = self.attributes = _Whole()
         streaming = list(self.segments.streaming)
         engine = self.segments
+        self.one_pass_arrivals = False   # records go through the overridden `_update_segments`
         engine.relevant = lambda event_type: streaming          # every record re-evaluates them all
         engine.on_arrival = lambda names, profile, event: names
         engine.evaluate = lambda name, profile, now, runtime: self.reference.holds(name, profile, now)

@@ -83,7 +83,8 @@ def _too_deep(value, depth: int = 0) -> bool:
 
 
 def record_identities(data: dict) -> Union[list[str], str]:
-    """The record's identities in canonical order, or a rejection reason."""
+    """The record's identities in canonical order (primary first, then by namespace and
+    id; each once), or a rejection reason."""
     found: list[tuple[int, str, str]] = []
     identity_map = data.get("identityMap")
     if identity_map is not None:
@@ -93,27 +94,28 @@ def record_identities(data: dict) -> Union[list[str], str]:
             if not isinstance(entries, list):
                 return f"identityMap.{namespace} is not a list"
             for entry in entries:
-                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
+                ident = entry.get("id") if isinstance(entry, dict) else None
+                if not isinstance(ident, str) or not ident:
                     return f"identityMap.{namespace} has an entry without a string id"
-                primary = 0 if entry.get("primary") is True else 1
-                found.append((primary, namespace, entry["id"]))
+                found.append((0 if entry.get("primary") is True else 1, namespace, ident))
     end_users = data.get("endUserIDs")
-    if isinstance(end_users, dict) and isinstance(end_users.get("_experience"), dict):
+    if end_users is not None and isinstance(end_users, dict) and isinstance(end_users.get("_experience"), dict):
         for key, entry in end_users["_experience"].items():
             if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
                 namespace = _ENDUSER_NAMESPACES.get(key, key)
                 primary = 0 if entry.get("primary") is True else 1
                 found.append((primary, namespace, entry["id"]))
+    if len(found) == 1:
+        _, namespace, ident = found[0]
+        return [f"{namespace}:{ident}"]
     if not found:
         return "no identity (identityMap or endUserIDs._experience.*.id)"
     if len(found) > MAX_IDENTITIES:
         return f"more than {MAX_IDENTITIES} identities"
     found.sort()
-    ordered: list[str] = []
-    for _, namespace, ident in found:
-        key = f"{namespace}:{ident}"
-        if key not in ordered:
-            ordered.append(key)
+    ordered = [f"{namespace}:{ident}" for _, namespace, ident in found]
+    if len(set(ordered)) != len(ordered):
+        ordered = list(dict.fromkeys(ordered))   # each once, at its first place
     return ordered
 
 
@@ -250,18 +252,20 @@ class LogReader:
                 yield last, index, number, raw, result
 
     def __iter__(self) -> Iterator[LogRecord]:
-        for record, _ in self.with_lines():
-            yield record
+        return self._accepted(False)
 
     def with_lines(self) -> Iterator[tuple[LogRecord, bytes]]:
         """Every accepted record in log order with its raw line (the partitioning pass
         forwards the line instead of re-encoding the record)."""
+        return self._accepted(True)
+
+    def _accepted(self, with_raw: bool) -> Iterator:
         streams = [self._stream(i) for i in range(len(self.paths))]
         if len(streams) == 1:
             merged = streams[0]
         else:
             merged = heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2]))
-        until, seen_ids = self.until, self.seen_ids
+        until, add_id = self.until, self.seen_ids.add
         for key, index, number, raw, result in merged:
             if until is not None and key > until:
                 return
@@ -270,11 +274,11 @@ class LogReader:
                 self.reject(index, number, result, raw)
                 continue
             ts, data, identities = result
-            record_id = data["_id"]
-            if not seen_ids.add(record_id):
+            if not add_id(data["_id"]):
                 self.reject(index, number, "duplicate id", raw)
                 continue
-            yield LogRecord(ts, index, number, data, identities), raw
+            record = LogRecord(ts, index, number, data, identities)
+            yield (record, raw) if with_raw else record
 
     def reject(self, index: int, number: int, reason: str, raw: bytes) -> None:
         self.rejections.append(Rejection(self.paths[index], number, reason, rejection_text(raw)))

@@ -15,6 +15,7 @@ from array import array
 from hashlib import blake2b
 
 _MAX_LOAD = 0.7
+_LOW64 = (1 << 64) - 1
 
 
 class IdSet:
@@ -41,9 +42,9 @@ class IdSet:
 
     def add(self, record_id: str) -> bool:
         """Add the id; True when it is new, False when it was already there."""
-        digest = blake2b(record_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        high = int.from_bytes(digest[:8], "little") | 1
-        low = int.from_bytes(digest[8:], "little")
+        value = int.from_bytes(blake2b(record_id.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "little")
+        high = (value & _LOW64) | 1
+        low = value >> 64
         table, lows, mask = self._high, self._low, self._mask
         slot = high & mask
         while True:
