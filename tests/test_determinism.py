@@ -66,3 +66,21 @@ def test_shuffled_log_lines_give_the_same_actions(analysis, log, tmp_path):
     ordered_actions = _sorted_lines(str(tmp_path / "ordered" / "actions.jsonl"))
     assert ordered_actions  # ids included: they hash journey, instance, node and time
     assert _sorted_lines(str(tmp_path / "shuffled" / "actions.jsonl")) == ordered_actions
+
+
+def test_how_the_program_path_is_spelled_does_not_change_the_bytes(log, tmp_path, monkeypatch):
+    """`journeylang replay journeys`, `replay /abs/path/journeys` and `replay .` from inside
+    the folder write the same files: node locations (`where.file`) are relative to the
+    folder holding the program, never the spelling on the command line or the checkout."""
+    from journeylang.cli.main import main
+    spellings = [("rel", os.path.dirname(JOURNEYS), "journeys"), ("abs", str(tmp_path), JOURNEYS),
+                 ("dot", JOURNEYS, ".")]
+    for name, cwd, program in spellings:
+        monkeypatch.chdir(cwd)
+        assert main(["replay", program, "--events", log, "--out", str(tmp_path / "runs" / name), "--quiet"]) == 0
+    for output in OUTPUTS:
+        first = _read(str(tmp_path / "runs" / "rel" / output))
+        assert first or output not in ("actions.jsonl", "trace.jsonl"), output
+        for name in ("abs", "dot"):
+            assert _read(str(tmp_path / "runs" / name / output)) == first, (name, output)
+    assert b'"file":"journeys/abandoned_cart.journey"' in _read(str(tmp_path / "runs" / "rel" / "trace.jsonl"))

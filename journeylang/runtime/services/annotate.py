@@ -32,12 +32,22 @@ ANNOTATED = ("actions", "trace")
 
 
 def node_table(analysis) -> dict[tuple[str, str], dict]:
-    """(journey, node id) -> {"file", "line", "label"} for every node of every graph."""
+    """(journey, node id) -> {"file", "line", "label"} for every node of every graph. The
+    file is relative to the folder that holds the program's root folder
+    (`journeys/abandoned_cart.journey`), so the outputs do not depend on how the program's
+    path was spelled on the command line or where the checkout lives."""
+    base = os.path.dirname(os.path.abspath(analysis.program.root))
+    files: dict[str, str] = {}
     table = {}
     for journey, graph in analysis.graphs.items():
         for node, data in graph.nodes(data=True):
             span = data.get("span")
-            table[(journey, node)] = {"file": span.file if span else None, "line": span.line if span else None,
+            file = None
+            if span is not None:
+                file = files.get(span.file)
+                if file is None:
+                    file = files[span.file] = os.path.relpath(os.path.abspath(span.file), base).replace(os.sep, "/")
+            table[(journey, node)] = {"file": file, "line": span.line if span else None,
                                       "label": data.get("label") or data.get("kind") or node}
     return table
 
