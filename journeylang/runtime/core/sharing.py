@@ -1,7 +1,8 @@
 """Shared immutable subtrees: one copy of a small JSON object that many profiles hold.
 
-Consumes: JSON objects (dicts) built for a profile's attributes or a stored event's
-projected data. Produces: `shared(d)` -> `d` itself, or an equal object built earlier
+Consumes: JSON objects (dicts) built for a profile's attributes (`state.deep_merge`;
+stored events' projected data is not shared: most of it is unique per event, and the
+table lookups cost more than they saved). Produces: `shared(d)` -> `d` itself, or an equal object built earlier
 that is kept in a process-wide table (`{"val": "y"}` of a consent, a loyalty tier, a
 product category): at 100,000 profiles most of the nested objects of the profiles'
 attributes are one of a few dozen values, each a 184-byte dict per profile otherwise.
