@@ -29,7 +29,7 @@ from .core.pysource import SourceCompiler
 from .core.interpreter import LoweredJourney, context, resume_after_wait, resume_wait_for, step
 from .core.projection import HistoryProjection
 from .core.segment_polarity import DOWN, UP, can_change
-from .core.segments import SegmentEngine, lookback_by_type
+from .core.segments import SegmentEngine, boundary_from_entries, lookback_by_type
 from .core.sends import SendPolicy
 from .core.state import Instance, ProfileState, deep_merge
 from .core.values import Event, to_json_value
@@ -327,59 +327,39 @@ class Runtime:
         if event is not None:
             for name in boundary_names:
                 found, action = engine.boundary_from_event(name, profile, event, now)
-                if action == "set":
-                    dues[name] = found
-                elif action == "rescan":
-                    found = engine.next_boundary(name, profile, now)
-                    if found is None:
-                        dues.pop(name, None)
-                    else:
-                        dues[name] = found
-                elif found is not None:
-                    current = dues.get(name)
-                    if current is None or found[0] < current[0]:
-                        dues[name] = found
-                    elif found[0] == current[0]:
-                        dues[name] = (current[0], current[1] | found[1])
+                self._note_boundary(profile, now, name, found, action)
         self._settle(profile, now, names)
+
+    def _note_boundary(self, profile: ProfileState, now: int, name: str, found, action: str) -> None:
+        """Keep what an arrived event did to the segment's next boundary (`boundary_from_event`)."""
+        dues = profile.segment_due
+        if action == "set":
+            dues[name] = found
+        elif action == "rescan":
+            found = self.segments.next_boundary(name, profile, now)
+            if found is None:
+                dues.pop(name, None)
+            else:
+                dues[name] = found
+        elif found is not None:
+            current = dues.get(name)
+            if current is None or found[0] < current[0]:
+                dues[name] = found
+            elif found[0] == current[0]:
+                dues[name] = (current[0], current[1] | found[1])
 
     def _arrive(self, profile: ProfileState, now: int, event: Event, plan: tuple) -> None:
         """The segments' part of an event that is not its profile's first, with no merged
         history to rescan and no boundary due at its instant, in one pass over the type's
         `arrival_plan`: the same as `_update_segments(profile, now, on_arrival(names),
         event, boundary_names=names)` with `names = relevant(type)`."""
-        engine, dues, membership = self.segments, profile.segment_due, profile.membership
-        ts = event.ts
+        membership = profile.membership
         affected = []
         for name, record_bound, arrival, entries in plan:
-            best, mask, action = None, 0, None
-            for matcher, set_mask, edges in entries:       # `boundary_from_event`
-                if matcher is not None:
-                    if matcher(profile, event):
-                        action = "set" if set_mask else "rescan"
-                        if set_mask:
-                            best, mask = ts + edges, set_mask
-                        break
-                    continue
-                for offset, change in edges:
-                    instant = ts + offset
-                    if instant > now and (best is None or instant <= best):
-                        mask = change if best is None or instant < best else mask | change
-                        best = instant
-            if action == "set":
-                dues[name] = (best, mask)
-            elif action == "rescan":
-                found = engine.next_boundary(name, profile, now)
-                if found is None:
-                    dues.pop(name, None)
-                else:
-                    dues[name] = found
-            elif best is not None:
-                current = dues.get(name)
-                if current is None or best < current[0]:
-                    dues[name] = (best, mask)
-                elif best == current[0]:
-                    dues[name] = (best, current[1] | mask)
+            if entries:
+                found, action = boundary_from_entries(entries, profile, event, now)
+                if found is not None or action == "rescan":
+                    self._note_boundary(profile, now, name, found, action)
             if record_bound:                                # `on_arrival`
                 affected.append(name)
             elif arrival is not None:

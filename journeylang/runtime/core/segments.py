@@ -332,21 +332,26 @@ class SegmentEngine:
         entries = table.get(event.type)
         if entries is None:
             entries = table.get("*", ())
-        best, mask = None, 0
-        ts = event.ts
-        for matcher, set_mask, edges in entries:
-            if matcher is not None:
-                if matcher(profile, event):
-                    if set_mask:
-                        return (ts + edges, set_mask), "set"
-                    return None, "rescan"
-                continue
-            for offset, change in edges:
-                instant = ts + offset
-                if instant > now and (best is None or instant <= best):
-                    mask = change if best is None or instant < best else mask | change
-                    best = instant
-        return (None if best is None else (best, mask)), "min"
+        return boundary_from_entries(entries, profile, event, now)
+
+
+def boundary_from_entries(entries: tuple, profile, event, now: int) -> tuple[Optional[tuple[int, int]], str]:
+    """`SegmentEngine.boundary_from_event` over one segment's entries for the event's type."""
+    best, mask = None, 0
+    ts = event.ts
+    for matcher, set_mask, edges in entries:
+        if matcher is not None:
+            if matcher(profile, event):
+                if set_mask:
+                    return (ts + edges, set_mask), "set"
+                return None, "rescan"
+            continue
+        for offset, change in edges:
+            instant = ts + offset
+            if instant > now and (best is None or instant <= best):
+                mask = change if best is None or instant < best else mask | change
+                best = instant
+    return (None if best is None else (best, mask)), "min"
 
 
 def _group_by_type(patterns: list[A.EventPattern]) -> dict[str, list[A.EventPattern]]:
