@@ -152,6 +152,8 @@ def _replay_inputs(args) -> tuple[Optional[int], Optional[int]]:
         except ValueError as exc:
             print(f"journeylang: --until: {exc}", file=sys.stderr)
             return None, EXIT_USAGE
+    if getattr(args, "engine", "local") == "spark":   # globs, folders and Hadoop URIs: the engine lists them
+        return until, None
     from ..runtime.services.parquet_log import expand_logs
     try:   # a folder (an AEP export) is its Parquet / JSONL files, in name order
         args.events = expand_logs(args.events)

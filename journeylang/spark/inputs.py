@@ -42,7 +42,7 @@ def log_files(spark, events) -> list[LogFile]:
         if _SCHEME.match(spec) and not spec.startswith("file:"):
             out.extend(_hadoop_files(spark, spec))
             continue
-        local = spec[len("file:"):] if spec.startswith("file:") else spec
+        local = ("/" + spec[len("file:"):].lstrip("/")) if spec.startswith("file:") else spec   # file:///x -> /x
         matches = sorted(glob.glob(local)) if glob.has_magic(local) else [local]
         if not matches:
             raise SparkReplayError(f"no event log matches {spec}")
