@@ -170,3 +170,15 @@ def test_a_failed_stage_shows_no_stack_on_the_command_line(tmp_path):
     assert "Traceback" not in result.stderr and not [line for line in lines if line.startswith(("\tat ", "  File"))]
     assert lines[-1].startswith("journeylang: replay failed: a Spark stage failed: OSError: "), result.stderr
     assert "is not a readable Parquet file" in lines[-1] and len(lines) <= 3, result.stderr
+
+
+def test_more_log_files_than_the_order_key_holds_is_an_error(tmp_path, monkeypatch):
+    """A file's position has 4 hex digits in the order key: more than 65,536 files would
+    silently break the order, so they are refused (no Spark needed to list local files)."""
+    from journeylang.spark import SparkReplayError, inputs
+    for n in range(3):
+        (tmp_path / f"part-{n}.jsonl").write_text("")
+    assert len(inputs.log_files(None, [str(tmp_path)])) == 3
+    monkeypatch.setattr(inputs, "MAX_FILES", 2)
+    with pytest.raises(SparkReplayError, match="3 event log files: a replay reads at most 2"):
+        inputs.log_files(None, [str(tmp_path)])
