@@ -50,7 +50,8 @@ def cmd_merge_outputs(args) -> int:
 def replay_on_spark(analysis, args, until) -> dict:
     """`replay --engine spark`: the report of the merged outputs in `--out`. With
     `--partitioned` the partitioned form is written instead and the command ends here
-    (`Stop` with exit 0: there is no report.json to summarise). Raises `EngineError`."""
+    (`Stop`: exit 0, or 1 past `--max-rejected`; there is no report.json to summarise).
+    Raises `EngineError`."""
     from ..spark.engine import run
     from ..spark.session import active_session, start_session
     existing = active_session()   # a session already running in this process (a notebook, tests) is reused
@@ -60,7 +61,9 @@ def replay_on_spark(analysis, args, until) -> dict:
     finally:
         if existing is None:
             spark.stop()
-    if args.partitioned:
-        raise Stop(EXIT_OK, f"partitioned outputs of {facts['partitions']} partitions in {args.out}/ "
-                            f"(manifest.json); `journeylang merge-outputs {args.out}` writes the single files")
+    if args.partitioned:   # --max-rejected still decides the exit code (its reason printed first)
+        from .run_commands import _rejected_limit
+        code = _rejected_limit(args.max_rejected, report["records"])
+        raise Stop(code, f"partitioned outputs of {facts['partitions']} partitions in {args.out}/ "
+                         f"(manifest.json); `journeylang merge-outputs {args.out}` writes the single files")
     return report

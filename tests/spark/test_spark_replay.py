@@ -311,8 +311,10 @@ def test_conformance_cases_through_the_cli(spark, case, tmp_path, capsys):
 def test_cli_partitioned_then_merge_outputs(spark, dedup_log, tmp_path, capsys):
     common = [str(ROOT / "journeys"), "--events", str(dedup_log), "--quiet"]
     assert main(["replay", *common, "--out", str(tmp_path / "local"), "--workers", "1"]) == 0
-    assert main(["replay", *common, "--engine", "spark", "--partitioned", "--out", str(tmp_path / "big")]) == 0
-    assert "merge-outputs" in capsys.readouterr().err
+    assert main(["replay", *common, "--engine", "spark", "--partitioned", "--max-rejected", "0",
+                 "--out", str(tmp_path / "big")]) == 1                 # the log has duplicate ids
+    err = capsys.readouterr().err
+    assert "records rejected, more than --max-rejected 0" in err and "merge-outputs" in err, err
     assert main(["merge-outputs", str(tmp_path / "big"), "--out", str(tmp_path / "merged")]) == 0
     assert_same(tmp_path / "merged", tmp_path / "local")          # node labels and program record too
     shutil.rmtree(tmp_path / "big" / "parts" / "name=trace")
