@@ -123,19 +123,27 @@ def _pytest_without_java(tmp_path, require: bool):
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
 
 
+def _reason_without_java() -> str:
+    """What `unavailable()` says with no java on PATH: the extra first, when it is missing here too."""
+    here = session.unavailable()
+    if here is not None and "spark extra" in here:
+        return here
+    return "the spark engine needs Java 17 or later (e.g. apt-get install openjdk-17-jre-headless)"
+
+
 def test_make_test_without_java_skips_with_one_line(tmp_path):
     result = _pytest_without_java(tmp_path, require=False)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = [line for line in result.stdout.splitlines() if "skipped" in line]
-    assert lines[0] == ("tests/spark: 1 Spark tests skipped: the spark engine needs Java 17 or later (e.g. apt-get "
-                        "install openjdk-17-jre-headless) (.ci/run installs both and requires them)"), result.stdout
+    assert lines[0] == (f"tests/spark: 1 Spark tests skipped: {_reason_without_java()} "
+                        "(.ci/run installs both and requires them)"), result.stdout
     assert "1 skipped" in lines[1] and len(lines) == 2, result.stdout
 
 
 def test_ci_without_java_fails(tmp_path):
     result = _pytest_without_java(tmp_path, require=True)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "JOURNEYLANG_REQUIRE_SPARK=1 but the spark engine needs Java 17" in result.stdout
+    assert f"JOURNEYLANG_REQUIRE_SPARK=1 but {_reason_without_java()}" in result.stdout
     assert "Spark tests skipped" not in result.stdout
 
 
