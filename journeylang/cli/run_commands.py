@@ -185,7 +185,7 @@ def cmd_replay(args) -> int:
     try:
         if args.engine == "spark":   # journeylang[spark] (cli/scale_commands.py)
             from .scale_commands import replay_on_spark
-            report = replay_on_spark(analysis, args, until)
+            report = replay_on_spark(analysis, args, until, _rejected_limit)
         else:
             report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress,
                             reference=args.reference)
