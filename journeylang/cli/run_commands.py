@@ -152,6 +152,8 @@ def _replay_inputs(args) -> tuple[Optional[int], Optional[int]]:
         except ValueError as exc:
             print(f"journeylang: --until: {exc}", file=sys.stderr)
             return None, EXIT_USAGE
+    if getattr(args, "engine", "local") == "spark":   # globs, folders and Hadoop URIs: the engine lists them
+        return until, None
     from ..runtime.services.parquet_log import expand_logs
     try:   # a folder (an AEP export) is its Parquet / JSONL files, in name order
         args.events = expand_logs(args.events)
@@ -183,7 +185,7 @@ def cmd_replay(args) -> int:
     try:
         if args.engine == "spark":   # journeylang[spark] (cli/scale_commands.py)
             from .scale_commands import replay_on_spark
-            report = replay_on_spark(analysis, args, until)
+            report = replay_on_spark(analysis, args, until, _rejected_limit)
         else:
             report = replay(analysis, args.events, until, args.out, workers=workers, progress=progress,
                             reference=args.reference)

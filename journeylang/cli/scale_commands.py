@@ -47,10 +47,12 @@ def cmd_merge_outputs(args) -> int:
     return EXIT_OK
 
 
-def replay_on_spark(analysis, args, until) -> dict:
+def replay_on_spark(analysis, args, until, rejected_limit) -> dict:
     """`replay --engine spark`: the report of the merged outputs in `--out`. With
     `--partitioned` the partitioned form is written instead and the command ends here
-    (`Stop` with exit 0: there is no report.json to summarise). Raises `EngineError`."""
+    (`Stop`: exit 0, or 1 past `--max-rejected`; there is no report.json to summarise).
+    `rejected_limit(limit, records)`: replay's `--max-rejected` check (exit code, its
+    reason printed). Raises `EngineError`."""
     from ..spark.engine import run
     from ..spark.session import active_session, start_session
     existing = active_session()   # a session already running in this process (a notebook, tests) is reused
@@ -60,7 +62,8 @@ def replay_on_spark(analysis, args, until) -> dict:
     finally:
         if existing is None:
             spark.stop()
-    if args.partitioned:
-        raise Stop(EXIT_OK, f"partitioned outputs of {facts['partitions']} partitions in {args.out}/ "
-                            f"(manifest.json); `journeylang merge-outputs {args.out}` writes the single files")
+    if args.partitioned:   # --max-rejected still decides the exit code (its reason printed first)
+        code = rejected_limit(args.max_rejected, report["records"])
+        raise Stop(code, f"partitioned outputs of {facts['partitions']} partitions in {args.out}/ "
+                         f"(manifest.json); `journeylang merge-outputs {args.out}` writes the single files")
     return report

@@ -262,7 +262,15 @@ def _report(analysis, prepared, parts: list[dict]) -> dict:
 
 
 def _failure_text(exc: Exception) -> str:
+    """One line for a failed stage: the Python worker's exception line (the first line
+    at the margin after the last `Traceback`, its module path dropped), else an error
+    line of the text, else its first line."""
     text = str(exc)
+    start = text.rfind("Traceback (most recent call last):")
+    if start >= 0:
+        for line in text[start:].splitlines()[1:]:
+            if line.strip() and not line[0].isspace():
+                return "a Spark stage failed: " + re.sub(r"^(?:\w+\.)+(?=\w+:)", "", line.strip())
     for pattern in (r"(LookupFileError: [^\n]+)", r"(\w+Error: [^\n]+)\n(?![\s\S]*\w+Error: )"):
         found = re.search(pattern, text)
         if found:

@@ -25,6 +25,9 @@ from .errors import SparkReplayError
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+MAX_FILES = 1 << 16   # a file's position is 4 hex digits of the order key (runtime/engines/order.py)
+
+
 @dataclass(frozen=True)
 class LogFile:
     name: str
@@ -42,7 +45,7 @@ def log_files(spark, events) -> list[LogFile]:
         if _SCHEME.match(spec) and not spec.startswith("file:"):
             out.extend(_hadoop_files(spark, spec))
             continue
-        local = spec[len("file:"):] if spec.startswith("file:") else spec
+        local = ("/" + spec[len("file:"):].lstrip("/")) if spec.startswith("file:") else spec   # file:///x -> /x
         matches = sorted(glob.glob(local)) if glob.has_magic(local) else [local]
         if not matches:
             raise SparkReplayError(f"no event log matches {spec}")
@@ -56,6 +59,9 @@ def log_files(spark, events) -> list[LogFile]:
             out.append(LogFile(name, "file://" + os.path.abspath(name)))
     if not out:
         raise SparkReplayError("no event logs given")
+    if len(out) > MAX_FILES:
+        raise SparkReplayError(f"{len(out):,} event log files: a replay reads at most {MAX_FILES:,} "
+                               "(merge small files first)")
     return out
 
 

@@ -25,6 +25,7 @@ def unavailable() -> Optional[str]:
     try:
         import pyspark  # noqa: F401
         import pyarrow  # noqa: F401
+        import pandas  # noqa: F401   (mapInArrow needs it: without it the job would fail after the JVM start)
     except ImportError:
         return "the spark engine needs the spark extra: pip install 'journeylang[spark]'"
     java_home = os.environ.get("JAVA_HOME")

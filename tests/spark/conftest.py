@@ -1,6 +1,7 @@
 """One SparkSession (`local[2]`) for every Spark test: the JVM starts once per test run.
 
-Skipped with a one-line reason when pyspark (the spark extra) or Java is missing, unless
+Skipped when pyspark (the spark extra: pyspark, pyarrow, pandas) or Java is missing — the
+run ends with one line saying which and how many tests were skipped — unless
 JOURNEYLANG_REQUIRE_SPARK=1 (set by .ci/run), which makes a missing one a failure.
 """
 from __future__ import annotations
@@ -25,3 +26,14 @@ def spark():
     session = start_session("local[2]", "journeylang tests")
     yield session
     session.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The one line `make test` shows when the Spark tests could not run here."""
+    if WHY_NOT is None or REQUIRED:
+        return
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if report.nodeid.replace("\\", "/").startswith("tests/spark/")]
+    if skipped:
+        terminalreporter.write_line(f"tests/spark: {len(skipped)} Spark tests skipped: {WHY_NOT} "
+                                    "(.ci/run installs both and requires them)")

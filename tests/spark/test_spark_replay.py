@@ -56,22 +56,52 @@ def seed_log(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def dedup_log(seed_log):
+    """The seed log with dedup at work: every third profile's `personalEmail.address` is one
+    of 4 shared ones (wishlist_reengagement's `dedup by` refuses some entries, across
+    partitions), and 2% of the lines repeated (`duplicate id` rejections)."""
+    rng = random.Random(5)
+    lines, profiles = [], 0
+    for line in seed_log.read_bytes().splitlines(keepends=True):
+        record = orjson.loads(line)
+        if record.get("recordType") == "profile" and "personalEmail" in record:
+            profiles += 1
+            if profiles % 3 == 0:
+                record["personalEmail"] = {"address": f"shared{profiles % 4}@example.com"}
+                line = orjson.dumps(record) + b"\n"
+        lines.append(line)
+        if rng.random() < 0.02:
+            lines.append(line)
+    log = seed_log.parent / "dedup.jsonl"
+    log.write_bytes(b"".join(lines))
+    return log
+
+
+def assert_dedup_at_work(report) -> None:
+    assert report["journeys"]["wishlist_reengagement"]["refusals"].get("duplicate", 0) > 0, report["journeys"]
+    assert report["records"]["rejected"] > 0
+
+
+@pytest.fixture(scope="module")
 def seed_program():
     return analyse([str(ROOT / "journeys")])
 
 
-def test_seed_journeys_merged(spark, seed_log, seed_program, tmp_path):
-    report, facts = both(spark, seed_program, [seed_log], None, tmp_path)
+def test_seed_journeys_merged(spark, dedup_log, seed_program, tmp_path):
+    report, facts = both(spark, seed_program, [dedup_log], None, tmp_path)
     assert_same(tmp_path / "spark", tmp_path / "local")
     assert facts["partitions"] == 2 and facts["links"] > 0          # anonymous ECIDs linked to emails
+    assert_dedup_at_work(report)
+    assert b'"reason":"duplicate id"' in (tmp_path / "local" / "rejected.jsonl").read_bytes()
     assert (tmp_path / "local" / "identities.jsonl").read_bytes()  # merges happened
     assert report["records"]["read"] == report["records"]["processed"] + report["records"]["rejected"]
     assert not [p for p in (tmp_path / "spark").iterdir() if p.name.startswith(".partial")]
 
 
-def test_seed_journeys_partitioned_then_merged(spark, seed_log, seed_program, tmp_path):
-    until = parse_timestamp("2026-11-20T12:00:00Z")
-    both(spark, seed_program, [seed_log], until, tmp_path, partitioned=True)
+def test_seed_journeys_partitioned_then_merged(spark, dedup_log, seed_program, tmp_path):
+    until = parse_timestamp("2026-11-24T12:00:00Z")     # after the wishlist read (2026-11-23T09:00:00Z)
+    report, _ = both(spark, seed_program, [dedup_log], until, tmp_path, partitioned=True)
+    assert_dedup_at_work(report)
     folder = tmp_path / "spark"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert not (folder / "report.json").exists()            # the partitioned form is not a complete folder
@@ -278,17 +308,53 @@ def test_conformance_cases_through_the_cli(spark, case, tmp_path, capsys):
     assert_same(tmp_path / "spark", tmp_path / "local")
 
 
-def test_cli_partitioned_then_merge_outputs(spark, seed_log, tmp_path, capsys):
-    common = [str(ROOT / "journeys"), "--events", str(seed_log), "--quiet"]
+def test_cli_partitioned_then_merge_outputs(spark, dedup_log, tmp_path, capsys):
+    common = [str(ROOT / "journeys"), "--events", str(dedup_log), "--quiet"]
     assert main(["replay", *common, "--out", str(tmp_path / "local"), "--workers", "1"]) == 0
-    assert main(["replay", *common, "--engine", "spark", "--partitioned", "--out", str(tmp_path / "big")]) == 0
-    assert "merge-outputs" in capsys.readouterr().err
+    assert main(["replay", *common, "--engine", "spark", "--partitioned", "--max-rejected", "0",
+                 "--out", str(tmp_path / "big")]) == 1                 # the log has duplicate ids
+    err = capsys.readouterr().err
+    assert "records rejected, more than --max-rejected 0" in err and "merge-outputs" in err, err
     assert main(["merge-outputs", str(tmp_path / "big"), "--out", str(tmp_path / "merged")]) == 0
     assert_same(tmp_path / "merged", tmp_path / "local")          # node labels and program record too
     shutil.rmtree(tmp_path / "big" / "parts" / "name=trace")
     assert main(["merge-outputs", str(tmp_path / "big"), "--out", str(tmp_path / "merged")]) == 1
     assert "missing" in capsys.readouterr().err
     assert_same(tmp_path / "merged", tmp_path / "local")          # the failed merge left the folder as it was
+
+
+def test_cli_takes_globs_and_uris_as_the_engine_does(spark, seed_log, dedup_log, tmp_path, capsys):
+    """`--engine spark --events` is listed by the Spark engine, not checked as local files
+    first: a quoted glob and a `file:` URI (as hdfs:// or s3a:// on a cluster), with a URI
+    `--out` (partitioned); a `file:///x` log is named `/x` in rejected.jsonl, as the local
+    replay names `/x`; an unreadable log is still a one-line error."""
+    lines = seed_log.read_bytes().splitlines(keepends=True)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    half = len(lines) // 2                                   # split by time: log order holds
+    (logs / "part-0.jsonl").write_bytes(b"".join(lines[:half]))
+    (logs / "part-1.jsonl").write_bytes(b"".join(lines[half:]))
+    program = str(ROOT / "journeys")
+    assert main(["replay", program, "--events", str(logs / "part-0.jsonl"), str(logs / "part-1.jsonl"),
+                 "--quiet", "--workers", "1", "--out", str(tmp_path / "local")]) == 0
+    assert main(["replay", program, "--events", str(logs / "part-*.jsonl"), "--engine", "spark", "--quiet",
+                 "--out", str(tmp_path / "glob")]) == 0
+    assert_same(tmp_path / "glob", tmp_path / "local")
+    assert main(["replay", program, "--events", str(dedup_log), "--quiet", "--workers", "1",
+                 "--out", str(tmp_path / "local-dedup")]) == 0
+    assert main(["replay", program, "--events", "file://" + str(dedup_log), "--engine", "spark", "--partitioned",
+                 "--quiet", "--out", "file://" + str(tmp_path / "uri")]) == 0
+    assert main(["merge-outputs", str(tmp_path / "uri"), "--out", str(tmp_path / "merged")]) == 0
+    assert_same(tmp_path / "merged", tmp_path / "local-dedup")
+    capsys.readouterr()
+    (tmp_path / "fake.parquet").write_text('{"_id": "1"}\n')
+    assert main(["replay", program, "--events", str(tmp_path / "fake.parquet"), "--engine", "spark", "--quiet",
+                 "--out", str(tmp_path / "fake")]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "not a readable Parquet file" in err, err
+    assert main(["replay", program, "--events", str(tmp_path / "none-*.jsonl"), "--engine", "spark", "--quiet",
+                 "--out", str(tmp_path / "none")]) == 1
+    assert "no event log matches" in capsys.readouterr().err
 
 
 def test_api_with_a_program_path_and_a_uri(spark, seed_log, tmp_path):
