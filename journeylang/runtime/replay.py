@@ -516,17 +516,8 @@ class Runtime:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            # `take` inlined, with the hot names in locals (the timer heap is one list for the
-            # whole run)
-            timers, fire, pop, process, keyed = self.timers, self.fire, heapq.heappop, self.process, self.keyed
             for record in reader:
-                ts = record.ts
-                while timers and timers[0][0] < ts:
-                    fire(pop(timers))
-                if keyed:
-                    self.sink.begin_step(ts, 0, record.file_index, record.line)
-                process(record)
-                self.last_record_ts = ts
+                self.take(record)
                 if self.processed % YOUNG_GC_EVERY == 0:
                     gc.collect(1)
                 if progress is not None and self.processed % 50_000 == 0:

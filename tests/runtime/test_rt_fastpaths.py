@@ -340,6 +340,29 @@ def test_attribute_projection_drops_unread_fields_and_keeps_null_deletions(tmp_p
         "tier": None, "consents": {"share": {"val": "y"}}}
 
 
+@pytest.mark.parametrize("tree", [{}, {"a": True}, {"a": {"b": True}, "c": True},
+                                  {"items": {"sku": True, "tags": {"x": True}}}, {"a": {}, "z": {"y": {"x": True}}}])
+def test_a_compiled_projection_is_project_itself(tree):
+    values = [None, 3, "s", [], {}, {"a": 1, "b": 2, "c": None}, {"a": {"b": [1, {"b": 2}], "q": 1}, "c": [1]},
+              {"items": [{"sku": "k", "price": 1, "tags": [{"x": 1, "y": 2}, "t"]}, 7, None], "a": [{"b": 1}]},
+              {"z": {"y": [{"x": {"deep": 1}, "w": 0}]}, "a": {"k": 1}}, [{"a": {"b": 1, "c": 2}}, {"c": 1}]]
+    compiled = P.compile_projection(tree)
+    for value in values:
+        assert compiled(value) == P.project(value, tree), value
+        assert list(_keys(compiled(value))) == list(_keys(P.project(value, tree)))   # same key order
+    assert P.compile_projection(True) is None   # FULL: the whole value is kept
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
+
+
 def test_the_seed_journeys_give_identical_outputs_with_every_shortcut_off(tmp_path, monkeypatch):
     from journeylang.generate.xdm_log import generate_log
     log = str(tmp_path / "seed.jsonl")

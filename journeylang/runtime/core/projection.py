@@ -148,7 +148,6 @@ class HistoryProjection:
                 for name, path in uses(cond, set(bound)):
                     self._note(bound[name], merge_path(None, path))
 
-
     def store(self, event: Event) -> Event:
         projector = self.projectors.get(event.type, self.star_projector)
         if projector is None:

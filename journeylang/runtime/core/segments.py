@@ -196,10 +196,9 @@ class SegmentEngine:
         if plan is None:
             rows = []
             for name in self.relevant(event_type):
-                arrivals, bounds = self.arrival_table[name], self.boundary_table[name]
+                arrivals = self.arrival_table[name]
                 arrival = arrivals.get(event_type) or arrivals.get("*")
-                entries = bounds[event_type] if event_type in bounds else bounds.get("*", ())
-                rows.append((name, name in self.record_bound, arrival, entries))
+                rows.append((name, name in self.record_bound, arrival, self._boundary_entries(name, event_type)))
             plan = tuple(rows)
             if len(self._plans) < MAX_PLANS:   # event types come from the log: keep the table bounded
                 self._plans[event_type] = plan
@@ -328,11 +327,14 @@ class SegmentEngine:
         it (the event is the new latest match of the segment's only windowed pattern,
         a latest-only one); ("rescan", None) — the event replaced the latest match of a
         latest-only pattern among others, so the boundaries must be recomputed."""
+        return boundary_from_entries(self._boundary_entries(name, event.type), profile, event, now)
+
+    def _boundary_entries(self, name: str, event_type: str) -> tuple:
+        """The segment's `boundary_table` entries for an event of this type (`*` ones when
+        no pattern names the type)."""
         table = self.boundary_table[name]
-        entries = table.get(event.type)
-        if entries is None:
-            entries = table.get("*", ())
-        return boundary_from_entries(entries, profile, event, now)
+        entries = table.get(event_type)
+        return table.get("*", ()) if entries is None else entries
 
 
 def boundary_from_entries(entries: tuple, profile, event, now: int) -> tuple[Optional[tuple[int, int]], str]:

@@ -52,7 +52,3 @@ def shared(d: dict) -> dict:
         _BY_KEY[key] = d
         _BY_ID[id(d)] = d
     return d
-
-
-def is_shared(d: dict) -> bool:
-    return _BY_ID.get(id(d)) is d

@@ -99,7 +99,7 @@ def record_identities(data: dict) -> Union[list[str], str]:
                     return f"identityMap.{namespace} has an entry without a string id"
                 found.append((0 if entry.get("primary") is True else 1, namespace, ident))
     end_users = data.get("endUserIDs")
-    if end_users is not None and isinstance(end_users, dict) and isinstance(end_users.get("_experience"), dict):
+    if isinstance(end_users, dict) and isinstance(end_users.get("_experience"), dict):
         for key, entry in end_users["_experience"].items():
             if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
                 namespace = _ENDUSER_NAMESPACES.get(key, key)
