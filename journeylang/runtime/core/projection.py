@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Optional, Union
 
 from ...syntax import ast as A
+from .sharing import shared_data
 from .values import Event
 
 FULL = True
@@ -152,7 +153,7 @@ class HistoryProjection:
         projector = self.projectors.get(event.type, self.star_projector)
         if projector is None:
             return event
-        return Event(event.ts, event.seq, event.type, event.dataset, projector(event.data))
+        return Event(event.ts, event.seq, event.type, event.dataset, shared_data(projector(event.data)))
 
 
 def project(value, tree: Tree):
