@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import heapq
+from sys import intern
 from typing import Optional
 
 from ..syntax import ast as A
@@ -422,9 +423,10 @@ class Runtime:
             self._update_segments(profile, now, names, rescan=rescan)
             self._enter_audiences(now)
             return
-        event_type = data["eventType"]
+        # one string object per distinct type and dataset: stored events hold them for days
+        event_type = intern(data["eventType"])
         dataset = data.get("dataset")
-        event = Event(now, self.seq, event_type, dataset if isinstance(dataset, str) else None, data)
+        event = Event(now, self.seq, event_type, intern(dataset) if type(dataset) is str else None, data)
         keep_type = event_type in self.horizon
         if keep_type or self.keep_all:
             profile.add_event(self.projection.store(event), keep_type, self.keep_all)
