@@ -32,7 +32,7 @@ from .core.projection import HistoryProjection
 from .core.segment_polarity import DOWN, UP, can_change
 from .core.segments import SegmentEngine, boundary_from_entries, lookback_by_type
 from .core.sends import SendPolicy
-from .core.state import Instance, ProfileState, deep_merge
+from .core.state import EMPTY, Instance, ProfileState, deep_merge, own
 from .core.values import Event, to_json_value
 from .services.dedup import DedupRegistry
 from .services.eventlog import LogReader
@@ -220,6 +220,8 @@ class Runtime:
         profile = instance.profile
         if profile.instances.get(instance.journey) is instance:
             del profile.instances[instance.journey]
+            if not profile.instances:
+                profile.instances = EMPTY
         self.stats[instance.journey].exits[reason] += 1
         self.trace(now, instance, node or instance.node, "exited", reason=reason)
 
@@ -264,8 +266,8 @@ class Runtime:
         profile.instance_seq += 1
         instance = Instance(f"{name}/{profile.id}/{profile.instance_seq}", name, profile, now, self.seq, event)
         instance.bindings.update(bindings)
-        profile.instances[name] = instance
-        profile.entries[name] = now
+        own(profile, "instances")[name] = instance
+        own(profile, "entries")[name] = now
         self.stats[name].entries += 1
         detail = {"via": via} if via else None
         self.trace(now, instance, "n0", "entered", detail=detail)
@@ -301,19 +303,19 @@ class Runtime:
             theirs.profile = survivor
             mine = survivor.instances.get(journey)
             if mine is None:
-                survivor.instances[journey] = theirs
+                own(survivor, "instances")[journey] = theirs
                 continue
             older, younger = sorted((mine, theirs), key=lambda i: (i.entered_at, i.entry_seq, i.id))
             survivor.instances[journey] = older
             self.end(younger, self.now, "merged")
-        other.instances = {}
+        other.instances = EMPTY
 
     def _update_segments(self, profile: ProfileState, now: int, names: list[str], event: Optional[Event] = None,
                          rescan=(), boundary_names: Optional[list[str]] = None) -> None:
         """Re-evaluate `names`; keep each segment's next window boundary and its polarity
         (for the segments in `boundary_names`, default `names`, when an event arrived) and
         one timer per profile."""
-        engine, dues = self.segments, profile.segment_due
+        engine = self.segments
         if boundary_names is None:
             boundary_names = names
         if profile.dirty:
@@ -321,10 +323,10 @@ class Runtime:
             names = boundary_names = rescan = engine.streaming
         for name in rescan:
             found = engine.next_boundary(name, profile, now)
-            if found is None:
-                dues.pop(name, None)
-            else:
-                dues[name] = found
+            if found is not None:
+                own(profile, "segment_due")[name] = found
+            elif name in profile.segment_due:
+                del profile.segment_due[name]
         if event is not None:
             for name in boundary_names:
                 found, action = engine.boundary_from_event(name, profile, event, now)
@@ -335,17 +337,17 @@ class Runtime:
         """Keep what an arrived event did to the segment's next boundary (`boundary_from_event`)."""
         dues = profile.segment_due
         if action == "set":
-            dues[name] = found
+            own(profile, "segment_due")[name] = found
         elif action == "rescan":
             found = self.segments.next_boundary(name, profile, now)
-            if found is None:
-                dues.pop(name, None)
-            else:
-                dues[name] = found
+            if found is not None:
+                own(profile, "segment_due")[name] = found
+            elif name in dues:
+                del dues[name]
         elif found is not None:
             current = dues.get(name)
             if current is None or found[0] < current[0]:
-                dues[name] = found
+                own(profile, "segment_due")[name] = found
             elif found[0] == current[0]:
                 dues[name] = (current[0], current[1] | found[1])
 
@@ -387,6 +389,8 @@ class Runtime:
                 profile.timer_due = due
                 profile.segment_token += 1
                 self.schedule(due, "segments", profile, profile.segment_token, profile)
+        elif dues is not EMPTY:     # emptied: give the dict back
+            profile.segment_due = EMPTY
 
     def profile_changed(self, profile: ProfileState, now: int) -> None:
         """Attributes changed inside a journey (`set profile`): streaming membership follows."""

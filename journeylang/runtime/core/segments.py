@@ -251,7 +251,7 @@ class SegmentEngine:
             else:
                 member = self.evaluate(name, profile, now, runtime)
             if member != profile.membership.get(name, False):
-                profile.membership[name] = member
+                state.own(profile, "membership")[name] = member
                 changes.append((name, member))
         return changes
 
@@ -264,9 +264,9 @@ class SegmentEngine:
         finally:
             runtime.flips = None
         if flips:
-            profile.flip_due[name] = min(flips)
-        else:
-            profile.flip_due.pop(name, None)
+            state.own(profile, "flip_due")[name] = min(flips)
+        elif name in profile.flip_due:
+            del profile.flip_due[name]
         return member
 
     def next_boundary(self, name: str, profile, now: int) -> Optional[tuple[int, int]]:

@@ -20,6 +20,7 @@ from ...syntax import ast as A
 from .content import MessageTemplates, template_value
 from .evaluator import consented
 from .interpreter import context, local_minutes, next_local_time, zone_of
+from .state import own
 from .values import to_json_value
 
 
@@ -118,7 +119,7 @@ class SendPolicy:
             address = content["url"]
         if marketing and channel in self.cap_window:
             # only caps read these times: keep those within the channel's longest cap
-            times = profile.sent.setdefault(channel, [])
+            times = own(profile, "sent").setdefault(channel, [])
             times.append(now)
             horizon = now - self.cap_window[channel]
             if times[0] <= horizon:

@@ -10,13 +10,29 @@ exactly one profile, and nothing here refers to another profile. The cross-profi
 from __future__ import annotations
 
 from bisect import insort
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 from .sharing import shared
 from .values import Event
 
 # History lists at least this long are searched by bisection; shorter ones are scanned.
 BISECT_MIN_LEN = 16
+
+# The value of a profile's per-journey and per-segment tables while they are empty, as most
+# are (at 100,000 profiles: 91% hold no instance, 74% no pending boundary, every one no
+# `now` flip): one shared read-only mapping instead of a 64-byte dict each. Writers replace
+# it with a dict of their own first (`own`); a write that forgets raises at once.
+EMPTY: Mapping = MappingProxyType({})
+
+
+def own(profile: "ProfileState", field: str) -> dict:
+    """The profile's table `field`, made a dict of its own if it is still `EMPTY`."""
+    table = getattr(profile, field)
+    if table is EMPTY:
+        table = {}
+        setattr(profile, field, table)
+    return table
 
 
 def _log_order(event: Event) -> tuple[int, int]:
@@ -71,16 +87,16 @@ class ProfileState:
         self.id = profile_id
         self.created_seq = created_seq
         self.attrs: dict = {}
-        self.history: dict[str, list[Event]] = {}   # event type -> events, in log order
+        self.history: dict[str, list[Event]] = EMPTY  # event type -> events, in log order
         self.all_events: list[Event] = []           # only kept when some pattern uses `*`
-        self.instances: dict[str, Instance] = {}    # journey -> active instance
-        self.entries: dict[str, int] = {}           # journey -> the last admitted entry time
-        self.membership: dict[str, bool] = {}       # streaming segment -> member now
-        self.sent: dict[str, list[int]] = {}        # capped channel -> sent marketing times within its longest cap
+        self.instances: dict[str, Instance] = EMPTY  # journey -> active instance (`own` before a write)
+        self.entries: dict[str, int] = EMPTY        # journey -> the last admitted entry time
+        self.membership: dict[str, bool] = EMPTY    # streaming segment -> member now
+        self.sent: dict[str, list[int]] = EMPTY     # capped channel -> sent marketing times within its longest cap
         self.merged_into: Optional["ProfileState"] = None
         self.segment_token = 0
-        self.segment_due: dict[str, tuple[int, int]] = {}  # streaming segment -> (next window boundary, polarity)
-        self.flip_due: dict[str, int] = {}          # streaming segment -> next instant a `now` comparison flips
+        self.segment_due: dict[str, tuple[int, int]] = EMPTY  # streaming segment -> (next window boundary, polarity)
+        self.flip_due: dict[str, int] = EMPTY       # streaming segment -> next instant a `now` comparison flips
         self.timer_due: Optional[int] = None        # when the pending segment timer fires
         self.dirty = False                          # history changed by a merge: rescan boundaries
         # per-profile counters (never global ones: a partitioned replay numbers the same way)
@@ -91,7 +107,7 @@ class ProfileState:
         if keep_type:
             events = self.history.get(event.type)
             if events is None:
-                self.history[event.type] = [event]
+                own(self, "history")[event.type] = [event]
             elif not events or events[-1].ts <= event.ts:
                 events.append(event)
             else:  # taken out of time order (a test driving the runtime by hand): keep lists sorted
@@ -135,7 +151,7 @@ class ProfileState:
     def absorb(self, other: "ProfileState") -> None:
         """Merge another profile's history, attributes, entries and sends into this one."""
         for type_, events in other.history.items():
-            mine = self.history.setdefault(type_, [])
+            mine = own(self, "history").setdefault(type_, [])
             for event in events:
                 insort(mine, event, key=_log_order)
         for event in other.all_events:
@@ -145,8 +161,11 @@ class ProfileState:
         deep_merge(merged_attrs, self.attrs)
         self.attrs = merged_attrs
         for journey, last in other.entries.items():
-            self.entries[journey] = max(self.entries.get(journey, last), last)
+            own(self, "entries")[journey] = max(self.entries.get(journey, last), last)
         for channel, times in other.sent.items():
-            self.sent[channel] = sorted(self.sent.get(channel, []) + times)
+            own(self, "sent")[channel] = sorted(self.sent.get(channel, []) + times)
         other.merged_into = self
         self.dirty = True
+        # the absorbed state lives on only to resolve its old id (`IdentityGraph.retired`)
+        other.all_events, other.attrs = [], {}
+        other.history = other.entries = other.sent = other.segment_due = other.flip_due = EMPTY

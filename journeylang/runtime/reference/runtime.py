@@ -19,6 +19,7 @@ from typing import Optional
 
 from ...syntax import ast as A
 from ...syntax.literals import format_timestamp, parse_timestamp
+from ..core.state import own
 from ..replay import Runtime
 from .evaluator import ReferenceSegments
 
@@ -119,7 +120,7 @@ class ReferenceRuntime(Runtime):
         for name in self.streaming:
             member = self.reference.holds(name, profile, now)
             if member != profile.membership.get(name, False):
-                profile.membership[name] = member
+                own(profile, "membership")[name] = member
                 self.sink.write("segments", {"time": format_timestamp(now), "segment": name, "profile": profile.id,
                                              "change": "entered" if member else "exited"})
                 if member:
