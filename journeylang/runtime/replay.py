@@ -45,6 +45,9 @@ YOUNG_GC_EVERY = 200_000
 # closure compiler (`core/evaluator.py`) and expect the same bytes
 COMPILER: type[Compiler] = SourceCompiler
 ONE_PASS_ARRIVALS = True
+# the timer heap drops its dead entries when it has grown past twice its live size after
+# the last sweep, and past this floor (`Runtime._sweep_timers`); the tests set it low
+TIMER_SWEEP_MIN = 65_536
 
 
 class Runtime:
@@ -66,6 +69,7 @@ class Runtime:
         for (journey, node), where in node_table(analysis).items():
             self.where.setdefault(journey, {})[node] = where
         self.timers: list = []
+        self.sweep_at = TIMER_SWEEP_MIN          # heap size that triggers `_sweep_timers`
         self.keyed = getattr(sink, "keyed", False)   # a partition writes order keys with its lines
         self.global_last_ts: Optional[int] = None     # a partition: the whole log's last record time
         self.horizon, self.star_horizon, self.keep_all = lookback_by_type(program)
@@ -148,6 +152,22 @@ class Runtime:
         profile.timer_seq += 1
         phase = 2 if kind == "segments" else 3   # memberships first, then waits and timeouts
         heapq.heappush(self.timers, (due, phase, profile.id, profile.timer_seq, kind, subject, token))
+        if len(self.timers) > self.sweep_at:
+            self._sweep_timers()
+
+    def _sweep_timers(self) -> None:
+        """Drop the timers that can no longer do anything when they fire (`fire` tests the
+        same conditions): an instance that ended or has moved on to another wait, a profile
+        whose segment timer was replaced or that was merged away. Each of those is dead for
+        good (tokens only grow, an ended instance never runs again, a merge is final), and a
+        dead timer writes nothing and moves no clock, so the outputs and the order of the
+        rest are unchanged; what goes is memory — an ended instance's timeout timer held
+        the instance for up to its journey's timeout (most of the heap at 100,000 profiles).
+        Amortised: a sweep runs when the heap has doubled since the last one."""
+        timers = self.timers
+        timers[:] = [timer for timer in timers if _alive(timer)]
+        heapq.heapify(timers)
+        self.sweep_at = max(TIMER_SWEEP_MIN, 2 * len(timers))
 
     def schedule_read(self, due: int, journey: str, index: int, occurrence: int) -> None:
         """A scheduled audience read: a global timer; at its instant it fires before every
@@ -549,6 +569,18 @@ class Runtime:
     def report(self, reader) -> dict:
         return report_document(reader, self.processed, len(self.identities.profiles), format_timestamp(self.now),
                                {name: self.stats[name] for name in self.journeys}, self.segment_members(self.now))
+
+
+def _alive(timer: tuple) -> bool:
+    """Whether a timer can still do something when it fires (`Runtime.fire`'s conditions)."""
+    _, _, _, _, kind, subject, token = timer
+    if kind == "resume" or kind == "wait_for":
+        return subject.active and subject.token == token
+    if kind == "timeout":
+        return subject.active and subject.entered_at == token
+    if kind == "segments":
+        return subject.merged_into is None and subject.segment_token == token
+    return True
 
 
 def run_replay(analysis, events: list[str], until: Optional[int], out_dir: Optional[str], progress=None,

@@ -378,3 +378,49 @@ def test_the_seed_journeys_give_identical_outputs_with_every_shortcut_off(tmp_pa
     assert json.dumps(fast.trace) == json.dumps(slow.trace)
     assert json.dumps(fast.segments) == json.dumps(slow.segments)
     assert fast.report == slow.report
+
+
+# ------------------------------------------------------------------ timer sweeps
+def _count_sweeps(monkeypatch) -> dict:
+    from journeylang.runtime import replay as R
+    seen = {"sweeps": 0, "dropped": 0}
+    original = R.Runtime._sweep_timers
+
+    def sweep(self):
+        before = len(self.timers)
+        original(self)
+        self.sweep_at = len(self.timers)    # and again at the next push: as often as possible
+        seen["sweeps"] += 1
+        seen["dropped"] += before - len(self.timers)
+    monkeypatch.setattr(R.Runtime, "_sweep_timers", sweep)
+    return seen
+
+
+@pytest.mark.parametrize("program", ["equivalence", "seed"])
+def test_sweeping_dead_timers_changes_no_output(program, tmp_path, monkeypatch):
+    """Dead timers (ended instances' timeouts, replaced waits and segment timers) dropped
+    from the heap as often as possible give the same bytes as never dropping them."""
+    from journeylang.pipeline import analyse
+    from journeylang.runtime import replay as R
+    if program == "seed":
+        from journeylang.generate.xdm_log import generate_log
+        log = str(tmp_path / "seed.jsonl")
+        generate_log(log, profiles=80, days=6, seed=11, start="2026-11-18T00:00:00Z")
+        journeys = os.path.join(os.path.dirname(__file__), "..", "..", "journeys")
+        make, until = (lambda: analyse([journeys])), None
+    else:
+        log = write_log(str(tmp_path / "events.jsonl"), random_log(3))
+        make = lambda: build(str(tmp_path / "program"), EQUIVALENCE_PROGRAM)   # noqa: E731
+        until = "2026-11-01T00:00:00Z"
+    with monkeypatch.context() as patch:
+        patch.setattr(R, "TIMER_SWEEP_MIN", 10 ** 12)
+        kept = replay_files(make(), [log], until)
+    with monkeypatch.context() as patch:
+        patch.setattr(R, "TIMER_SWEEP_MIN", 1)
+        seen = _count_sweeps(patch)
+        swept = replay_files(make(), [log], until)
+    assert seen["sweeps"] > 10 and seen["dropped"] > 10, seen
+    assert kept.trace and json.dumps(kept.trace) == json.dumps(swept.trace)
+    assert json.dumps(kept.actions) == json.dumps(swept.actions)
+    assert json.dumps(kept.segments) == json.dumps(swept.segments)
+    assert kept.report == swept.report

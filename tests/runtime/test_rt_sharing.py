@@ -4,12 +4,13 @@ are seen once are not pinned in the table."""
 import pytest
 
 from journeylang.runtime.core import sharing
-from journeylang.runtime.core.sharing import shared, shared_data
+from journeylang.runtime.core.sharing import shared, shared_data, shared_text
 
 
 @pytest.fixture(autouse=True)
 def fresh_tables(monkeypatch):
     monkeypatch.setattr(sharing, "_DATA", {})
+    monkeypatch.setattr(sharing, "_TEXT", {})
     monkeypatch.setattr(sharing, "_SEEN_ONCE", set())
     monkeypatch.setattr(sharing, "_BY_KEY", {})
     monkeypatch.setattr(sharing, "_BY_ID", {})
@@ -66,3 +67,13 @@ def test_attribute_objects_share_only_objects_of_shared_leaves():
     assert shared({"score": 1.5}) is not shared({"score": 1.5})     # floats are never shared
     long_text = "x" * (sharing.MAX_SHARED_TEXT + 1)
     assert shared({"address": long_text}) is not shared({"address": long_text})
+
+
+def test_short_attribute_texts_are_one_object_and_long_ones_stay_apart():
+    zone = "Europe/" + "Berlin"
+    assert shared_text(zone) is zone
+    again = "".join(["Europe/", "Berlin"])
+    assert again is not zone and shared_text(again) is zone
+    address = "u000001@example.com.very-long-domain.example"
+    copy = "".join([address[:5], address[5:]])
+    assert shared_text(address) is address and shared_text(copy) is copy

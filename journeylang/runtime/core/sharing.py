@@ -14,7 +14,8 @@ templates through the data-only sandbox) cannot mutate. The table is a pure memo
 saving: its contents depend on which profiles a process saw first, never what any
 output says, so partitioned replays still write the same bytes. It stops growing at
 `MAX_SHARED` objects (common values are seen early); strings longer than
-`MAX_SHARED_TEXT` (addresses, ids) are not shared.
+`MAX_SHARED_TEXT` (addresses, ids) are not shared. `shared_text` does the same for the
+short strings of attribute values (`"Europe/Berlin"` once, not once per profile).
 
 `shared_data(d)` does the same for a stored event's projected data, keyed by its exact
 JSON bytes (one C call; equal bytes mean equal keys, key order and value types: `1`,
@@ -36,6 +37,7 @@ MAX_SHARED_DATA_BYTES = 256
 _BY_KEY: dict[tuple, dict] = {}
 _BY_ID: dict[int, dict] = {}     # id -> the shared object: shared objects live as long as the table
 _LEAF_TYPES = (str, int, bool, type(None))
+_TEXT: dict[str, str] = {}
 _DATA: dict[bytes, dict] = {}
 _SEEN_ONCE: set[bytes] = set()   # admitted to `_DATA` on a second sighting only
 
@@ -65,6 +67,16 @@ def shared(d: dict) -> dict:
         _BY_KEY[key] = d
         _BY_ID[id(d)] = d
     return d
+
+
+def shared_text(text: str) -> str:
+    """One string object for an attribute's short text value (a time zone, a tier)."""
+    found = _TEXT.get(text)
+    if found is not None:
+        return found
+    if len(_TEXT) < MAX_SHARED and len(text) <= MAX_SHARED_TEXT:
+        _TEXT[text] = text
+    return text
 
 
 def shared_data(d: dict) -> dict:

@@ -19,7 +19,7 @@ class IdentityGraph:
         self.owner: dict[str, ProfileState] = {}   # identity -> profile (always the survivor)
         self.profiles: dict[str, ProfileState] = {}  # profile id -> live profile
         self.retired: dict[str, ProfileState] = {}   # merged-away profile id -> its old state
-        self.members: dict[str, list[str]] = {}      # profile id -> identities
+        self.members: dict[str, tuple[str, ...]] = {}  # profile id -> identities (tuples: 100,000s of them)
         self.on_merge = on_merge
         self.created = 0
 
@@ -33,22 +33,24 @@ class IdentityGraph:
             profile = ProfileState(identities[0], self.created)
             self.created += 1
             self.profiles[profile.id] = profile
-            self.members[profile.id] = []
+            self.members[profile.id] = ()
             owners.append(profile)
         owners.sort(key=lambda p: p.created_seq)
         survivor = owners[0]
         for other in owners[1:]:
             self._merge(survivor, other)
-        for identity in identities:
-            if identity not in self.owner:
+        added = [identity for identity in identities if identity not in self.owner]
+        if added:
+            for identity in added:
                 self.owner[identity] = survivor
-                self.members[survivor.id].append(identity)
+            self.members[survivor.id] += tuple(added)
         return survivor
 
     def _merge(self, survivor: ProfileState, other: ProfileState) -> None:
-        for identity in self.members.pop(other.id):
+        moved = self.members.pop(other.id)
+        for identity in moved:
             self.owner[identity] = survivor
-            self.members[survivor.id].append(identity)
+        self.members[survivor.id] += moved
         del self.profiles[other.id]
         self.retired[other.id] = other
         survivor.absorb(other)
