@@ -156,8 +156,8 @@ class Runtime:
             self._sweep_timers()
 
     def _sweep_timers(self) -> None:
-        """Drop the timers that can no longer do anything when they fire (`fire` tests the
-        same conditions): an instance that ended or has moved on to another wait, a profile
+        """Drop the timers that can no longer do anything when they fire (`_alive`, which
+        `fire` asks too): an instance that ended or has moved on to another wait, a profile
         whose segment timer was replaced or that was merged away. Each of those is dead for
         good (tokens only grow, an ended instance never runs again, a merge is final), and a
         dead timer writes nothing and moves no clock, so the outputs and the order of the
@@ -188,24 +188,19 @@ class Runtime:
         due, phase, owner, seq, kind, subject, token = timer
         if self.keyed and kind != "read":
             self.sink.begin_step(due, phase, owner, seq)
-        if kind in ("resume", "wait_for"):
-            if subject.active and subject.token == token:
-                self.now = due
-                if kind == "resume":
-                    resume_after_wait(self, subject, due)
-                else:
-                    resume_wait_for(self, subject, due, None)
+        if not _alive(timer):     # its instance ended or moved on, its profile's timer was replaced
+            return
+        self.now = due
+        if kind == "resume":
+            resume_after_wait(self, subject, due)
+        elif kind == "wait_for":
+            resume_wait_for(self, subject, due, None)
         elif kind == "timeout":
-            if subject.active and subject.entered_at == token:
-                self.now = due
-                self.end(subject, due, "timeout")
+            self.end(subject, due, "timeout")
         elif kind == "segments":
-            if subject.merged_into is None and subject.segment_token == token:
-                self.now = due
-                self._boundaries(subject, due)
-                self._enter_audiences(due)
-        elif kind == "read":
-            self.now = due
+            self._boundaries(subject, due)
+            self._enter_audiences(due)
+        else:
             self._scheduled_read(subject, seq, token, due)
 
     def _due_now(self, profile: ProfileState, due: int) -> tuple[list[str], list[str]]:
@@ -574,7 +569,7 @@ class Runtime:
 
 
 def _alive(timer: tuple) -> bool:
-    """Whether a timer can still do something when it fires (`Runtime.fire`'s conditions)."""
+    """Whether a timer can still do something when it fires (`Runtime.fire` runs only those)."""
     _, _, _, _, kind, subject, token = timer
     if kind == "resume" or kind == "wait_for":
         return subject.active and subject.token == token

@@ -13,7 +13,7 @@ from bisect import insort
 from types import MappingProxyType
 from typing import Mapping, Optional
 
-from .sharing import MAX_SHARED_TEXT, shared, shared_text
+from .sharing import shared, shared_text
 from .values import Event
 
 # History lists at least this long are searched by bisection; shorter ones are scanned.
@@ -52,7 +52,7 @@ def deep_merge(target: dict, update: dict) -> None:
             fresh: dict = dict(current) if isinstance(current, dict) else {}
             deep_merge(fresh, value)
             target[key] = shared(fresh)
-        elif type(value) is str and len(value) <= MAX_SHARED_TEXT:
+        elif type(value) is str:
             target[key] = shared_text(value)
         else:
             target[key] = value
